@@ -1,0 +1,5 @@
+"""``python -m search`` runs the command-line interface."""
+
+from search.cli import main
+
+main()

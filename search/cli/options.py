@@ -1,0 +1,75 @@
+"""Options and error handling shared by every command."""
+
+from __future__ import annotations
+
+import functools
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+INDEX_ENV = "SEARCH_INDEX"
+DEFAULT_INDEX = "index"
+
+# Exit codes, documented in README.md.
+EXIT_OK = 0
+EXIT_NO_RESULTS = 1
+EXIT_FAILURE = 2
+EXIT_PARTIAL = 3
+EXIT_INTERRUPTED = 130
+
+
+class CliError(click.ClickException):
+    """A failure the user can act on: printed as ``Error: …``, exit code 2."""
+
+    exit_code = EXIT_FAILURE
+
+
+def index_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--index DIR``, defaulting to $SEARCH_INDEX, then ./index."""
+    return click.option(
+        "--index",
+        "index_path",
+        type=click.Path(file_okay=False, path_type=Path),
+        envvar=INDEX_ENV,
+        default=DEFAULT_INDEX,
+        show_default=True,
+        show_envvar=True,
+        help="Index directory.",
+    )(function)
+
+
+def json_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(function)
+
+
+def color_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--no-color``; colour is also off when NO_COLOR is set or output is piped."""
+
+    @click.option("--no-color", is_flag=True, help="Plain output without colours (also: NO_COLOR=1).")
+    @functools.wraps(function)
+    def wrapper(*args: Any, no_color: bool, **kwargs: Any) -> Any:
+        if no_color:
+            os.environ["NO_COLOR"] = "1"
+        return function(*args, **kwargs)
+
+    return wrapper
+
+
+def library_errors(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Turn the library's errors into clean CLI errors, never tracebacks."""
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from search.errors import SearchError
+
+        try:
+            return function(*args, **kwargs)
+        except SearchError as error:
+            raise CliError(str(error)) from None
+        except KeyboardInterrupt:
+            click.echo("Interrupted.", err=True)
+            raise SystemExit(EXIT_INTERRUPTED) from None
+
+    return wrapper

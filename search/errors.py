@@ -1,0 +1,23 @@
+"""Errors the library raises; each message says what to do next."""
+
+from __future__ import annotations
+
+
+class SearchError(Exception):
+    """Base class: every error the library raises on purpose."""
+
+
+class IndexNotFoundError(SearchError):
+    """There is no index at the given path."""
+
+
+class IndexVersionError(SearchError):
+    """The index was built by an incompatible version, or is unreadable."""
+
+
+class IndexLockedError(SearchError):
+    """Another process is writing the index."""
+
+
+class SourceError(SearchError):
+    """A corpus source given by the user cannot be read at all."""

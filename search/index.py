@@ -1,0 +1,346 @@
+"""The public Python API: :class:`Index` and the results it returns.
+
+>>> from search import Index
+>>> with Index.open("index") as ix:
+...     results = ix.search("визит Лаврова в Японию", limit=5)
+...     for hit in results:
+...         print(hit.score, hit.title, hit.snippet.text)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Mapping
+
+from whoosh.index import FileIndex, LockError
+from whoosh.searching import Searcher
+
+from search import store
+from search.corpus import Problem, Record
+from search.analysis import DEFAULT_POLICY
+from search.documents import Document
+from search.morphology import AMBIGUITY_POLICIES
+from search.errors import IndexLockedError, SearchError
+from search.indexing import AddReport, write_documents
+from search.querying import QueryPlan, plan_query
+from search.snippets import Matcher, Snippet, highlight_all, make_snippet
+
+SORT_ORDERS = ("relevance", "date")
+MATCH_MODES = ("all", "any")
+
+DocumentLike = Document | Mapping[str, Any] | Record | Problem
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result."""
+
+    rank: int
+    id: str
+    title: str
+    date: dt.date | None
+    source: str
+    url: str
+    score: float
+    snippet: Snippet
+    title_highlights: tuple[tuple[int, int], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON shape of a hit (see README, "JSON output")."""
+        return {
+            "rank": self.rank,
+            "id": self.id,
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "source": self.source or None,
+            "url": self.url or None,
+            "score": round(self.score, 4),
+            "snippet": self.snippet.text,
+            "highlights": [list(span) for span in self.snippet.highlights],
+            "title_highlights": [list(span) for span in self.title_highlights],
+        }
+
+
+@dataclass
+class SearchResults:
+    """A page of hits, the total number of matching documents, and notices.
+
+    ``match`` is the matching actually used: ``any`` when an all-terms query
+    matched nothing and fell back to any-term ranking (a notice says so).
+    """
+
+    query: str
+    total: int
+    page: int
+    limit: int
+    match: str
+    hits: list[Hit] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.limit))
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    @property
+    def ambiguity(self) -> str:
+        """The lemma ambiguity policy this index was built with."""
+        return self._meta.get("ambiguity", DEFAULT_POLICY)
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+
+class Index:
+    """A search index on disk. Create or open it, add documents, search.
+
+    Use as a context manager, or call :meth:`close`. One process at a time
+    may write; any number may search, each seeing the last committed state.
+    """
+
+    def __init__(self, path: Path, meta: dict[str, Any], whoosh_index: FileIndex):
+        self.path = path
+        self._meta = meta
+        self._ix = whoosh_index
+        self._searcher: Searcher | None = None
+
+    # -- opening ---------------------------------------------------------
+
+    @classmethod
+    def create(
+        cls, path: str | os.PathLike, *, overwrite: bool = False, ambiguity: str = DEFAULT_POLICY
+    ) -> "Index":
+        """Create an empty index at ``path`` (a directory).
+
+        An existing index is an error unless ``overwrite`` is true, in which
+        case it is replaced atomically by the empty one. ``ambiguity`` is how
+        ambiguous words are lemmatised (``top``, ``all`` or ``proper``, see
+        README); the default was chosen by measurement.
+        """
+        if ambiguity not in AMBIGUITY_POLICIES:
+            raise ValueError(f"ambiguity must be one of {', '.join(AMBIGUITY_POLICIES)}")
+        path = Path(path)
+        if (path / store.META_FILE).exists() and not overwrite:
+            raise SearchError(f"an index already exists at {path}; open it, or rebuild it")
+        with store.write_lock(path):
+            name, whoosh_index = store.new_generation(path, ambiguity)
+            meta = store.new_meta(name, ambiguity)
+            store.write_meta(path, meta)
+            store.remove_other_generations(path, name)
+        return cls(path, meta, whoosh_index)
+
+    @classmethod
+    def open(cls, path: str | os.PathLike) -> "Index":
+        """Open the index at ``path``; raises a :class:`SearchError` subclass
+        whose message says what to do when there is none or it is too old."""
+        path = Path(path)
+        meta = store.read_meta(path)
+        return cls(path, meta, store.open_generation(path, meta))
+
+    @classmethod
+    def open_or_create(cls, path: str | os.PathLike) -> "Index":
+        """Open the index at ``path``, creating an empty one if there is none."""
+        if (Path(path) / store.META_FILE).exists():
+            return cls.open(path)
+        return cls.create(path)
+
+    def close(self) -> None:
+        if self._searcher is not None:
+            self._searcher.close()
+            self._searcher = None
+
+    def __enter__(self) -> "Index":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    @property
+    def ambiguity(self) -> str:
+        """The lemma ambiguity policy this index was built with."""
+        return self._meta.get("ambiguity", DEFAULT_POLICY)
+
+    def __len__(self) -> int:
+        return self._current().doc_count()
+
+    def __repr__(self) -> str:
+        return f"Index({str(self.path)!r})"
+
+    # -- writing ---------------------------------------------------------
+
+    def add(
+        self,
+        documents: Iterable[DocumentLike],
+        *,
+        procs: int = 1,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> AddReport:
+        """Add documents; one with a known id replaces the old one.
+
+        Documents are :class:`Document` objects or dicts with the fields of
+        the JSONL format. Unchanged documents are skipped, unusable ones are
+        reported in the returned :class:`AddReport`; everything is committed
+        at once at the end, or nothing is.
+        """
+        with self._writing():
+            report = write_documents(self._current(), documents, procs=procs, on_progress=on_progress)
+            self._record_update()
+        return report
+
+    def rebuild(
+        self,
+        documents: Iterable[DocumentLike],
+        *,
+        procs: int = 1,
+        on_progress: Callable[[int], None] | None = None,
+    ) -> AddReport:
+        """Replace the whole index with ``documents``.
+
+        The new index is built beside the old one and takes its place only
+        when complete; until then searches see the old one.
+        """
+        with self._writing():
+            name, fresh = store.new_generation(self.path, self.ambiguity)
+            try:
+                report = write_documents(fresh, documents, procs=procs, on_progress=on_progress)
+            except BaseException:
+                store.remove_other_generations(self.path, self._meta["generation"])
+                raise
+            self._meta["generation"] = name
+            self._ix = fresh
+            self._record_update()
+            store.remove_other_generations(self.path, name)
+        return report
+
+    def delete(self, ids: Iterable[str]) -> int:
+        """Delete the documents with these ids; returns how many were found."""
+        with self._writing():
+            writer = self._current().writer()
+            try:
+                deleted = sum(writer.delete_by_term("id", doc_id) for doc_id in ids)
+                writer.commit()
+            except BaseException:
+                writer.cancel()
+                raise
+            self._record_update()
+        return deleted
+
+    def _writing(self):
+        try:
+            return store.write_lock(self.path)
+        except LockError as error:  # pragma: no cover - Whoosh's own lock
+            raise IndexLockedError(f"the index at {self.path} is locked: {error}") from None
+
+    def _record_update(self) -> None:
+        self._meta["updated"] = store.now()
+        self._meta["documents"] = self._ix.doc_count()
+        store.write_meta(self.path, self._meta)
+
+    # -- reading ---------------------------------------------------------
+
+    def _current(self) -> FileIndex:
+        """The Whoosh index, switched to a newer generation if one was published."""
+        try:
+            meta = store.read_meta(self.path)
+        except SearchError:
+            return self._ix
+        if meta["generation"] != self._meta["generation"]:
+            self.close()
+            self._ix = store.open_generation(self.path, meta)
+        self._meta = meta
+        return self._ix
+
+    def searcher(self) -> Searcher:
+        """A Whoosh searcher on the latest committed state (kept open, refreshed)."""
+        whoosh_index = self._current()
+        if self._searcher is None:
+            self._searcher = whoosh_index.searcher()
+        else:
+            self._searcher = self._searcher.refresh()
+        return self._searcher
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        """The stored fields of one document, or ``None``."""
+        return self.searcher().document(id=doc_id)
+
+    def search(
+        self,
+        query: str,
+        limit: int = 10,
+        page: int = 1,
+        sort: str = "relevance",
+        match: str = "all",
+        snippets: bool = True,
+    ) -> SearchResults:
+        """Run a query and return one page of ranked, highlighted hits.
+
+        ``match="all"`` requires every word (falling back to any-term ranking,
+        with a notice, when nothing matches); ``match="any"`` ranks documents
+        by the words they contain. ``sort`` is ``relevance`` or ``date``
+        (newest first). Malformed query syntax degrades to plain words.
+        ``snippets=False`` skips highlighting (hits get an empty snippet),
+        for scripts that only need ids and scores.
+        """
+        if limit < 1 or page < 1:
+            raise ValueError("limit and page must be at least 1")
+        if sort not in SORT_ORDERS:
+            raise ValueError(f"sort must be one of {', '.join(SORT_ORDERS)}")
+        if match not in MATCH_MODES:
+            raise ValueError(f"match must be one of {', '.join(MATCH_MODES)}")
+        plan = plan_query(query, match, self.ambiguity)
+        searcher = self.searcher()
+        found = self._run(searcher, plan, limit, page, sort)
+        if len(found) == 0 and match == "all":
+            fallback = plan_query(query, "any", self.ambiguity)
+            if repr(fallback.query) != repr(plan.query):
+                found = self._run(searcher, fallback, limit, page, sort)
+                if len(found):
+                    plan = fallback
+                    plan.notices.append(
+                        "No document contains all the words; showing documents with any of them."
+                    )
+                    match = "any"
+        return self._page(query, plan, found, limit, page, match, snippets)
+
+    @staticmethod
+    def _run(searcher: Searcher, plan: QueryPlan, limit: int, page: int, sort: str):
+        options: dict[str, Any] = {"limit": limit * page, "terms": False}
+        if sort == "date":
+            options.update(sortedby="date", reverse=True)
+        return searcher.search(plan.query, **options)
+
+    def _page(self, text, plan, found, limit, page, match, snippets) -> SearchResults:
+        matcher = Matcher(plan.terms)
+        hits = []
+        for rank, hit in enumerate(found[(page - 1) * limit : page * limit], (page - 1) * limit + 1):
+            fields = hit.fields()
+            title = fields.get("title", "")
+            date = fields.get("date")
+            hits.append(
+                Hit(
+                    rank=rank,
+                    id=fields["id"],
+                    title=title,
+                    date=date.date() if date else None,
+                    source=fields.get("source", ""),
+                    url=fields.get("url", ""),
+                    score=float(hit.score or 0.0),
+                    snippet=make_snippet(fields.get("body", ""), matcher) if snippets else Snippet(""),
+                    title_highlights=highlight_all(title, matcher).highlights if snippets else (),
+                )
+            )
+        return SearchResults(
+            query=text,
+            total=len(found),
+            page=page,
+            limit=limit,
+            match=match,
+            hits=hits,
+            notices=list(plan.notices),
+        )

@@ -1,0 +1,217 @@
+"""Writing documents into a Whoosh index: incremental, all-or-nothing.
+
+Every call writes through one Whoosh writer and commits once at the end;
+Whoosh switches to the new state by renaming its table of contents, so an
+interrupted or failed write leaves the index exactly as it was.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import queue
+import signal
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable, Mapping
+
+from whoosh.index import FileIndex
+from whoosh.multiproc import MpWriter
+from whoosh.writing import SegmentWriter
+
+from search.corpus import Problem, Record
+from search.documents import Document, RecordError, document_from_record
+from search.errors import SearchError
+
+# Memory each Whoosh writer may use for its posting buffer before spilling.
+WRITER_LIMIT_MB = 256
+
+
+@dataclass
+class AddReport:
+    """What a write did: counts, problems with their locations, and time."""
+
+    added: int = 0
+    replaced: int = 0
+    unchanged: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    seconds: float = 0.0
+    documents: int = 0
+
+    @property
+    def skipped(self) -> list[Problem]:
+        """Records left out of the index, with the reason for each."""
+        return [p for p in self.problems if p.skipped]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        """Remarks on records that were indexed all the same."""
+        return [p for p in self.problems if not p.skipped]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": self.added,
+            "replaced": self.replaced,
+            "unchanged": self.unchanged,
+            "skipped": [{"location": p.location, "reason": p.reason} for p in self.skipped],
+            "warnings": [{"location": p.location, "reason": p.reason} for p in self.warnings],
+            "seconds": round(self.seconds, 3),
+            "documents": self.documents,
+        }
+
+
+class SubWriterFailed(SearchError):
+    """A parallel indexing process died; nothing was committed."""
+
+
+class _CheckedResultQueue:
+    """MpWriter's result queue, made to fail loudly when a sub-writer's result is missing.
+
+    Stock MpWriter waits one second per result and silently drops a missing
+    one, which would commit an index without that process's documents.
+    """
+
+    def __init__(self) -> None:
+        self._queue: Any = multiprocessing.Queue()
+
+    def put(self, item: Any, timeout: float | None = None) -> None:
+        self._queue.put(item, timeout=timeout)
+
+    def get(self, timeout: float | None = None) -> Any:
+        try:
+            return self._queue.get(timeout=60)
+        except queue.Empty:
+            raise SubWriterFailed(
+                "an indexing process stopped without finishing its work; nothing was written"
+            ) from None
+
+
+class _ParallelWriter(MpWriter):
+    """Whoosh's multiprocess writer with safer failure and interrupt handling."""
+
+    def __init__(self, ix: FileIndex, procs: int, **kwargs: Any):
+        super().__init__(ix, procs=procs, multisegment=True, **kwargs)
+        self.resultqueue = _CheckedResultQueue()
+
+    def _new_task(self):
+        # Sub-writers ignore Ctrl-C: the parent decides what to do and stops them.
+        if threading.current_thread() is not threading.main_thread():
+            return super()._new_task()
+        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            return super()._new_task()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+    def cancel(self) -> None:
+        for task in self.tasks:
+            if task.is_alive():
+                task.terminate()
+            task.join()
+        SegmentWriter.cancel(self)
+
+
+def document_fields(document: Document) -> dict[str, Any]:
+    """The Whoosh fields for one document."""
+    fields: dict[str, Any] = {
+        "id": document.id,
+        "title": document.title,
+        "body": document.body,
+        "exact": f"{document.title}\n{document.body}",
+        "url": document.url,
+        "lang": document.lang,
+        "content_hash": document.content_hash,
+    }
+    if document.source:
+        fields["source"] = document.source
+    if document.date:
+        fields["date"] = dt.datetime.combine(document.date, dt.time())
+    return fields
+
+
+def known_documents(ix: FileIndex) -> dict[str, str]:
+    """Map every id in the index to its content hash, read from columns (fast)."""
+    with ix.reader() as reader:
+        if reader.doc_count() == 0:
+            return {}
+        ids = reader.column_reader("id")
+        hashes = reader.column_reader("content_hash")
+        return {ids[n]: hashes[n] for n in reader.all_doc_ids()}
+
+
+def _as_record(item: Any, number: int) -> Record | Problem:
+    if isinstance(item, (Record, Problem)):
+        return item
+    location = f"document #{number}"
+    try:
+        document = item if isinstance(item, Document) else document_from_record(item)
+    except RecordError as error:
+        return Problem(location, str(error))
+    return Record(location, document)
+
+
+def write_documents(
+    ix: FileIndex,
+    items: Iterable[Document | Mapping[str, Any] | Record | Problem],
+    *,
+    procs: int = 1,
+    on_progress: Callable[[int], None] | None = None,
+) -> AddReport:
+    """Add or replace documents, skipping unchanged ones, in one atomic commit.
+
+    ``items`` may mix documents, plain dicts, located records and problems
+    reported by a reader; problems and unusable records are collected in the
+    report. ``on_progress`` is called with the number of items handled.
+    """
+    started = time.perf_counter()
+    report = AddReport()
+    known = known_documents(ix)
+    seen: dict[str, str] = {}
+    if procs > 1:
+        writer: SegmentWriter = _ParallelWriter(ix, procs, limitmb=WRITER_LIMIT_MB)
+    else:
+        writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+    try:
+        for number, item in enumerate(items, 1):
+            record = _as_record(item, number)
+            if isinstance(record, Problem):
+                report.problems.append(record)
+            else:
+                _write_one(writer, record, known, seen, report)
+            if on_progress:
+                on_progress(number)
+        writer.commit()
+    except BaseException:
+        writer.cancel()
+        raise
+    report.documents = ix.doc_count()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _write_one(
+    writer: SegmentWriter,
+    record: Record,
+    known: dict[str, str],
+    seen: dict[str, str],
+    report: AddReport,
+) -> None:
+    document = record.document
+    first = seen.get(document.id)
+    if first is not None:
+        report.problems.append(
+            Problem(record.location, f"duplicate id {document.id!r} (first at {first}); kept the first")
+        )
+        return
+    seen[document.id] = record.location
+    old_hash = known.get(document.id)
+    if old_hash == document.content_hash:
+        report.unchanged += 1
+        return
+    if old_hash is not None:
+        writer.delete_by_term("id", document.id)
+        report.replaced += 1
+    else:
+        report.added += 1
+    writer.add_document(**document_fields(document))

@@ -1,0 +1,66 @@
+"""Russian lemmatisation with pymorphy3, loaded lazily and cached.
+
+The MorphAnalyzer holds large dictionaries and cannot be pickled, so it is
+never stored on an analyzer object: it is created on first use, once per
+process, and every lookup goes through a bounded LRU cache because news text
+repeats the same words constantly.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+# Parses whose tag carries one of these grammemes name a person, place or
+# organisation; for a capitalised word they beat a common-noun reading
+# («Токаева» is the surname Токаев, not a female first name).
+PROPER_GRAMMEMES = frozenset({"Surn", "Geox", "Orgn", "Trad"})
+
+AMBIGUITY_POLICIES = ("top", "all", "proper")
+
+_CYRILLIC = re.compile("[а-яё]")
+_morph = None
+
+
+def analyzer():
+    """Return the process-wide pymorphy3 analyzer, creating it on first use."""
+    global _morph
+    if _morph is None:
+        import pymorphy3
+
+        _morph = pymorphy3.MorphAnalyzer()
+    return _morph
+
+
+def fold_yo(text: str) -> str:
+    """Fold ё to е: Russian writers use the two letters interchangeably."""
+    return text.replace("ё", "е")
+
+
+@lru_cache(maxsize=300_000)
+def lemmas(word: str, policy: str = "top", capitalised: bool = False) -> tuple[str, ...]:
+    """Normal forms of a lowercase word, ё folded, most likely first.
+
+    ``policy`` decides what an ambiguous word yields: ``top`` the most likely
+    lemma only; ``all`` every distinct lemma among its parses; ``proper`` the
+    most likely lemma, except that a capitalised word prefers a surname,
+    place or organisation reading when pymorphy3 offers one.
+    Words without Cyrillic letters (Latin, numbers) are returned unchanged.
+    """
+    if not _CYRILLIC.search(word):
+        return (word,)
+    parses = analyzer().parse(word)
+    if not parses:
+        return (fold_yo(word),)
+    if policy == "all":
+        seen: dict[str, None] = {}
+        for parse in parses:
+            seen.setdefault(fold_yo(parse.normal_form), None)
+        return tuple(seen)
+    best = parses[0]
+    if policy == "proper" and capitalised:
+        for parse in parses:
+            if PROPER_GRAMMEMES & parse.tag.grammemes:
+                best = parse
+                break
+    return (fold_yo(best.normal_form),)

@@ -1,0 +1,37 @@
+"""The index schema and its version.
+
+Bump ``SCHEMA_VERSION`` whenever a field, an analyzer or the meaning of an
+indexed value changes: indexes built with another version must be rebuilt.
+"""
+
+from __future__ import annotations
+
+from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+
+from search.analysis import DEFAULT_POLICY, lemma_analyzer, surface_analyzer
+
+SCHEMA_VERSION = 1
+
+# Title words weigh more than body words in BM25F ranking.
+TITLE_BOOST = 2.0
+
+
+def build_schema(policy: str = DEFAULT_POLICY) -> Schema:
+    """The fields of every index.
+
+    ``title`` and ``body`` hold lemmas for ranked search; ``exact`` holds the
+    surface forms of both (lowercased, ё folded) for exact-form and prefix
+    search; ``policy`` is the lemma ambiguity policy
+    (see :func:`search.morphology.lemmas`); ``content_hash`` lets incremental builds skip unchanged documents.
+    """
+    return Schema(
+        id=ID(unique=True, stored=True, sortable=True),
+        title=TEXT(analyzer=lemma_analyzer(policy), stored=True, field_boost=TITLE_BOOST),
+        body=TEXT(analyzer=lemma_analyzer(policy), stored=True),
+        exact=TEXT(analyzer=surface_analyzer()),
+        date=DATETIME(stored=True, sortable=True),
+        source=ID(stored=True, sortable=True),
+        url=STORED(),
+        lang=ID(stored=True),
+        content_hash=ID(stored=True, sortable=True),
+    )

@@ -1,0 +1,138 @@
+"""The index directory: version metadata, generations and the writer lock.
+
+An index directory holds one or more Whoosh indexes ("generations", named
+``gen1``, ``gen2`` …) and ``search-meta.json``, which names the current one.
+A rebuild writes a new generation beside the old and switches by rewriting
+the metadata file atomically, so a reader always finds a complete index and
+a killed rebuild leaves the previous one in place.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import fcntl
+import json
+import os
+import re
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, Iterator
+
+from whoosh.filedb.filestore import FileStorage
+from whoosh.index import FileIndex
+
+from search.errors import IndexLockedError, IndexNotFoundError, IndexVersionError
+from search.schema import SCHEMA_VERSION, build_schema
+
+META_FILE = "search-meta.json"
+LOCK_FILE = "write.lock"
+REBUILD_HINT = "rebuild it with `search build --rebuild`"
+_GENERATION = re.compile(r"^gen(\d+)$")
+
+
+def read_meta(path: Path) -> dict[str, Any]:
+    """The metadata of the index at ``path``, checked for compatibility."""
+    meta_path = path / META_FILE
+    if not meta_path.is_file():
+        if path.is_dir() and any(name.endswith(".toc") for name in os.listdir(path)):
+            raise IndexVersionError(
+                f"{path} holds an index from an older version with no version record; {REBUILD_HINT}"
+            )
+        raise IndexNotFoundError(f"no index at {path} — run `search build` first")
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise IndexVersionError(f"{meta_path} is unreadable ({error}); {REBUILD_HINT}") from None
+    version = meta.get("schema_version") if isinstance(meta, dict) else None
+    if version != SCHEMA_VERSION:
+        raise IndexVersionError(
+            f"the index at {path} has schema version {version}, this program needs "
+            f"{SCHEMA_VERSION}; {REBUILD_HINT}"
+        )
+    if not _GENERATION.match(str(meta.get("generation", ""))):
+        raise IndexVersionError(f"{meta_path} names no index generation; {REBUILD_HINT}")
+    return meta
+
+
+def write_meta(path: Path, meta: dict[str, Any]) -> None:
+    """Replace the metadata file atomically (write a temporary file, rename)."""
+    temporary = path / f".{META_FILE}.{os.getpid()}"
+    with open(temporary, "w", encoding="utf-8") as handle:
+        json.dump(meta, handle, ensure_ascii=False, indent=2)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(temporary, path / META_FILE)
+
+
+def open_generation(path: Path, meta: dict[str, Any]) -> FileIndex:
+    """Open the Whoosh index the metadata names, translating Whoosh's failures."""
+    try:
+        return FileStorage(str(path)).open_index(meta["generation"])
+    except Exception as error:  # an unpickling failure can raise nearly anything
+        raise IndexVersionError(
+            f"the index at {path} cannot be opened ({type(error).__name__}: {error}); {REBUILD_HINT}"
+        ) from None
+
+
+def new_generation(path: Path, policy: str) -> tuple[str, FileIndex]:
+    """Create an empty Whoosh index under a generation name not yet used in ``path``."""
+    path.mkdir(parents=True, exist_ok=True)
+    used = [int(m.group(1)) for name in os.listdir(path) if (m := re.match(r"^_gen(\d+)_", name))]
+    name = f"gen{max(used, default=0) + 1}"
+    storage = FileStorage(str(path))
+    return name, storage.create_index(build_schema(policy), indexname=name)
+
+
+def remove_other_generations(path: Path, keep: str) -> None:
+    """Delete the files of every generation but ``keep`` (after a rebuild)."""
+    for name in os.listdir(path):
+        match = re.match(r"^_?(gen\d+)_", name)
+        if match and match.group(1) != keep:
+            try:
+                os.remove(path / name)
+            except OSError:
+                pass
+
+
+def new_meta(generation: str, policy: str) -> dict[str, Any]:
+    return {
+        "format": "search-index",
+        "schema_version": SCHEMA_VERSION,
+        "generation": generation,
+        "ambiguity": policy,
+        "created": now(),
+        "updated": now(),
+    }
+
+
+def now() -> str:
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
+@contextmanager
+def write_lock(path: Path) -> Iterator[None]:
+    """Hold the index's writer lock; fail at once if another process holds it.
+
+    The lock is an advisory ``flock`` that the kernel releases when its holder
+    dies, so a killed build never leaves a stale lock behind.
+    """
+    path.mkdir(parents=True, exist_ok=True)
+    handle = open(path / LOCK_FILE, "a+", encoding="utf-8")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            who = f"PID {holder}" if holder.isdigit() else "another process"
+            raise IndexLockedError(
+                f"the index at {path} is being written by {who}; "
+                "wait for that build to finish and try again"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()
