@@ -29,6 +29,11 @@ _PART_SPLIT_RE = re.compile(f"[{HYPHENS}]")
 _HYPHEN_FOLD = str.maketrans({"\u2010": "-", "\u2011": "-"})
 
 
+def strip_ignorable(text: str) -> str:
+    """Remove stress marks and invisible characters from a word."""
+    return _IGNORABLE_RE.sub("", text) if _IGNORABLE_RE.search(text) else text
+
+
 class RussianTokenizer(Tokenizer):
     """Split text into words, numbers and hyphenated compounds.
 
@@ -80,7 +85,7 @@ class RussianTokenizer(Tokenizer):
 
     @staticmethod
     def _fill(token, raw, pos, start, keeporiginal):
-        text = _IGNORABLE_RE.sub("", raw) if _IGNORABLE_RE.search(raw) else raw
+        text = strip_ignorable(raw)
         token.text = text.translate(_HYPHEN_FOLD)
         if keeporiginal:
             token.original = text
@@ -108,6 +113,9 @@ class YoFilter(Filter):
 class LemmaFilter(Filter):
     """Replace each word by its pymorphy3 lemma(s), ё folded.
 
+    ё is folded before lemmatising too, so that «её» and «ее» (which pymorphy3
+    reads differently) always agree.
+
     With an ambiguity policy that yields several lemmas («стали» → стать,
     сталь), they are all yielded at the same position.
     """
@@ -124,7 +132,7 @@ class LemmaFilter(Filter):
     def __call__(self, tokens):
         policy = self.policy
         for token in tokens:
-            found = lemmas(token.text, policy, getattr(token, "capitalised", False))
+            found = lemmas(fold_yo(token.text), policy, getattr(token, "capitalised", False))
             if len(found) == 1:
                 token.text = found[0]
                 yield token

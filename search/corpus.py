@@ -11,6 +11,7 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Iterable, Iterator, NamedTuple, Sequence
@@ -21,6 +22,8 @@ from search.errors import SourceError
 JSONL_SUFFIXES = {".jsonl", ".ndjson", ".json"}
 TEXT_SUFFIXES = {".txt"}
 SUPPORTED = ", ".join(sorted(JSONL_SUFFIXES | TEXT_SUFFIXES)) + " (optionally .gz)"
+# Documentation that often sits beside corpus files; skipped without comment.
+_DOCUMENTATION = re.compile(r"^(readme|license|licence|changelog|sources)\b|\.(md|rst)$", re.IGNORECASE)
 
 
 class Problem(NamedTuple):
@@ -47,10 +50,15 @@ class Record(NamedTuple):
 
 @dataclass(frozen=True)
 class CorpusFile:
-    """A file to read and the name its documents are known by."""
+    """A file to read; ``name`` is its path below the source given, which
+    becomes the id of a plain-text document (stable across machines)."""
 
     path: Path
-    display: str
+    name: str
+
+    @property
+    def display(self) -> str:
+        return str(self.path)
 
     @property
     def kind(self) -> str | None:
@@ -94,10 +102,10 @@ class CorpusReader:
             path = Path(source)
             if path.is_dir():
                 for file in _walk(path):
-                    candidate = CorpusFile(file, file.relative_to(path).as_posix())
+                    candidate = CorpusFile(file, (Path(path.name) / file.relative_to(path)).as_posix())
                     if candidate.kind:
                         self.files.append(candidate)
-                    else:
+                    elif not _DOCUMENTATION.search(file.name):
                         self.ignored.append(str(file))
             elif path.is_file():
                 candidate = CorpusFile(path, path.name)
@@ -155,7 +163,7 @@ def _read_jsonl(stream: IO[bytes], file: CorpusFile) -> Iterator[Record | Proble
         try:
             record = json.loads(text)
         except json.JSONDecodeError as error:
-            yield Problem(location, f"broken JSON: {error.msg} at column {error.colno}")
+            yield Problem(location, f"broken JSON: {_json_message(error)} at column {error.colno}")
             continue
         yield from _convert(record, location)
 
@@ -167,10 +175,14 @@ def _read_json_array(stream: IO[bytes], file: CorpusFile) -> Iterator[Record | P
         yield Problem(file.display, f"not valid UTF-8 (at byte {error.start})")
         return
     except json.JSONDecodeError as error:
-        yield Problem(file.display, f"broken JSON: {error.msg} at line {error.lineno} column {error.colno}")
+        yield Problem(file.display, f"broken JSON: {_json_message(error)} at line {error.lineno} column {error.colno}")
         return
     for number, record in enumerate(records, 1):
         yield from _convert(record, f"{file.display}[{number}]")
+
+
+def _json_message(error: json.JSONDecodeError) -> str:
+    return error.msg.removesuffix(" at")
 
 
 def _read_text(stream: IO[bytes], file: CorpusFile) -> Iterator[Record | Problem]:
@@ -185,4 +197,4 @@ def _read_text(stream: IO[bytes], file: CorpusFile) -> Iterator[Record | Problem
         lines.pop(0)
     title = lines[0].strip() if lines else ""
     body = "\n".join(lines[1:]).strip()
-    yield from _convert({"id": file.display, "title": title, "body": body}, file.display)
+    yield from _convert({"id": file.name, "title": title, "body": body}, file.display)

@@ -39,7 +39,7 @@ def fold_yo(text: str) -> str:
 
 @lru_cache(maxsize=300_000)
 def lemmas(word: str, policy: str = "top", capitalised: bool = False) -> tuple[str, ...]:
-    """Normal forms of a lowercase word, ё folded, most likely first.
+    """Normal forms of a lowercase, ё-folded word, ё folded, most likely first.
 
     ``policy`` decides what an ambiguous word yields: ``top`` the most likely
     lemma only; ``all`` every distinct lemma among its parses; ``proper`` the

@@ -10,6 +10,7 @@ every document and make any-term queries slow).
 
 from __future__ import annotations
 
+import copy
 import re
 from dataclasses import dataclass, field
 
@@ -108,6 +109,8 @@ class _Rewriter:
             if isinstance(node, wq.Prefix):
                 self.prefixes.append(pattern)
             return type(node)("exact", pattern, boost=node.boost)
+        if isinstance(node, wq.Every):
+            return wq.Every()
         if isinstance(node, wq.Not):
             child = self._rewrite_negated(node.query)
             return wq.Not(child) if child is not None else None
@@ -122,6 +125,10 @@ class _Rewriter:
             if not children:
                 return None
             return children[0] if len(children) == 1 else type(node)(children, boost=node.boost)
+        if getattr(node, "fieldname", None) == "text":
+            # Ranges and other term-level queries run on the surface forms.
+            node = copy.copy(node)
+            node.fieldname = "exact"
         return node
 
     def _rewrite_negated(self, node: wq.Query) -> wq.Query | None:
@@ -169,9 +176,12 @@ def _syntax_problem(text: str) -> str | None:
     return "an unclosed parenthesis" if depth else None
 
 
+_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
+
+
 def plain_words(text: str) -> list[str]:
-    """The words of a query string, all syntax ignored."""
-    return _WORDS.findall(text)
+    """The words of a query string, all syntax (operators included) ignored."""
+    return [word for word in _WORDS.findall(text) if word not in _OPERATORS]
 
 
 def plan_query(text: str, match: str = "all", policy: str = DEFAULT_POLICY) -> QueryPlan:

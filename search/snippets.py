@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from search.analysis import RussianTokenizer
+from search.analysis import RussianTokenizer, strip_ignorable
 from search.morphology import fold_yo, lemmas
 from search.querying import MatchTerms
 
@@ -29,40 +29,49 @@ class Snippet:
 
 
 class Matcher:
-    """Decides, word by word, whether a document word matches the query."""
+    """Decides, word by word, which query term (if any) a document word matches."""
 
     def __init__(self, terms: MatchTerms):
         self.terms = terms
-        self._memo: dict[str, bool] = {}
+        self._memo: dict[str, str | None] = {}
 
-    def matches(self, word: str) -> bool:
-        known = self._memo.get(word)
-        if known is None:
-            known = self._memo[word] = self._decide(word)
-        return known
+    def term_of(self, word: str) -> str | None:
+        """The query term ``word`` matches (a lemma, form or prefix), else ``None``."""
+        try:
+            return self._memo[word]
+        except KeyError:
+            found = self._memo[word] = self._decide(word)
+            return found
 
-    def _decide(self, word: str) -> bool:
-        normal = fold_yo(word.lower())
+    def _decide(self, word: str) -> str | None:
+        normal = fold_yo(strip_ignorable(word).lower())
         terms = self.terms
-        if normal in terms.forms or any(normal.startswith(p) for p in terms.prefixes):
-            return True
+        if normal in terms.forms:
+            return normal
+        for prefix in terms.prefixes:
+            if normal.startswith(prefix):
+                return prefix + "*"
         if not terms.lemmas:
-            return False
-        found = lemmas(normal, terms.policy, word[:1].isupper())
-        return any(lemma in terms.lemmas for lemma in found)
+            return None
+        for lemma in lemmas(normal, terms.policy, word[:1].isupper()):
+            if lemma in terms.lemmas:
+                return lemma
+        return None
 
-    def spans(self, text: str) -> list[tuple[int, int]]:
-        """Spans of matching words in ``text``; compounds match as a whole or by part."""
+    def spans(self, text: str) -> list[tuple[int, int, str]]:
+        """(start, end, term) of matching words; compounds match whole or by part."""
         found = []
         for match in _WORD_RE.finditer(text):
             word = match.group()
-            if self.matches(word):
-                found.append(match.span())
+            term = self.term_of(word)
+            if term is not None:
+                found.append((match.start(), match.end(), term))
             elif "-" in word or "\u2010" in word or "\u2011" in word:
                 offset = match.start()
                 for part in _split_parts(word):
-                    if part and self.matches(part):
-                        found.append((offset, offset + len(part)))
+                    term = self.term_of(part) if part else None
+                    if term is not None:
+                        found.append((offset, offset + len(part), term))
                     offset += len(part) + 1
         return found
 
@@ -71,50 +80,59 @@ def _split_parts(word: str) -> list[str]:
     return word.replace("\u2010", "-").replace("\u2011", "-").split("-")
 
 
+def _highlights(spans: list[tuple[int, int, str]]) -> tuple[tuple[int, int], ...]:
+    return tuple((start, end) for start, end, _ in spans)
+
+
 def highlight_all(text: str, matcher: Matcher) -> Snippet:
     """The whole text (a title, say) with every match highlighted."""
-    return Snippet(text, tuple(matcher.spans(text)))
+    return Snippet(text, _highlights(matcher.spans(text)))
 
 
 def make_snippet(text: str, matcher: Matcher, fragments: int = 3, width: int = 220) -> Snippet:
     """Up to ``fragments`` passages of about ``width`` characters around matches.
 
-    Passages are chosen greedily by how many distinct query words they show,
-    then put back in document order; whitespace is collapsed. With no match,
-    the opening of the text.
+    Passages are chosen greedily by how many query terms they show that no
+    earlier passage showed, then put back in document order; whitespace is
+    collapsed. With no match, the opening of the text.
     """
     spans = matcher.spans(text)
     if not spans:
         start, end = _word_bounds(text, 0, width)
         return Snippet(_squeeze(text[start:end]) + ("…" if end < len(text) else ""))
     chosen: list[tuple[int, int]] = []
+    shown: set[str] = set()
     remaining = spans
     for _ in range(fragments):
         if not remaining:
             break
-        start, end = _best_window(text, remaining, width)
+        start, end = _best_window(text, remaining, width, shown)
         chosen.append((start, end))
-        remaining = [s for s in remaining if s[1] <= start or s[0] >= end]
+        shown.update(term for s, e, term in remaining if s >= start and e <= end)
+        remaining = [span for span in remaining if span[1] <= start or span[0] >= end]
     windows = _merge(sorted(chosen))
     snippet = SEPARATOR.join(_squeeze(text[start:end]) for start, end in windows)
     if windows[0][0] > 0:
         snippet = "…" + snippet
     if windows[-1][1] < len(text):
         snippet += "…"
-    return Snippet(snippet, tuple(matcher.spans(snippet)))
+    return Snippet(snippet, _highlights(matcher.spans(snippet)))
 
 
 def _squeeze(text: str) -> str:
     return " ".join(text.split())
 
 
-def _best_window(text: str, spans: list[tuple[int, int]], width: int) -> tuple[int, int]:
-    best_score, best = -1.0, spans[0]
-    for i, (start, _) in enumerate(spans):
-        window_end = start + width
-        inside = [s for s in spans[i:] if s[1] <= window_end] or [spans[i]]
-        distinct = len({fold_yo(text[s:e].lower()) for s, e in inside})
-        score = distinct + 0.1 * len(inside)
+def _best_window(
+    text: str, spans: list[tuple[int, int, str]], width: int, shown: set[str]
+) -> tuple[int, int]:
+    """The window of about ``width`` characters, starting at a match, that shows
+    the most terms not yet shown (already shown ones count a little)."""
+    best_score, best = -1.0, spans[0][:2]
+    for i, (start, _, _) in enumerate(spans):
+        inside = [span for span in spans[i:] if span[1] <= start + width] or [spans[i]]
+        terms = {term for _, _, term in inside}
+        score = sum(0.2 if term in shown else 1.0 for term in terms) + 0.05 * len(inside)
         if score > best_score:
             best_score, best = score, (start, inside[-1][1])
     core_start, core_end = best

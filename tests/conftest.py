@@ -1,0 +1,40 @@
+"""Shared fixtures: small corpora written for the tests and indexes built from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from search import Index
+from search.corpus import CorpusReader
+
+FIXTURES = Path(__file__).parent / "fixtures"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+
+
+@pytest.fixture(scope="session")
+def releases_path() -> Path:
+    return FIXTURES / "releases.jsonl"
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory, releases_path) -> Path:
+    """A read-only index of tests/fixtures/releases.jsonl, shared by the session."""
+    path = tmp_path_factory.mktemp("index")
+    with Index.create(path) as ix:
+        ix.add(CorpusReader([releases_path]))
+    return path
+
+
+@pytest.fixture
+def index(built_index):
+    with Index.open(built_index) as ix:
+        yield ix
+
+
+@pytest.fixture
+def fresh_index(tmp_path):
+    """An empty index a test may write to."""
+    with Index.create(tmp_path / "index") as ix:
+        yield ix

@@ -1,0 +1,152 @@
+"""The command line, driven through Click's CliRunner: output, JSON, exit codes."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+
+from search.cli import main
+
+from conftest import FIXTURES
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def cli_index(tmp_path, runner, releases_path):
+    path = tmp_path / "index"
+    result = runner.invoke(main, ["build", str(releases_path), "--index", str(path)])
+    assert result.exit_code == 0, result.output
+    return path
+
+
+def run(runner, *args, **kwargs):
+    result = runner.invoke(main, [str(a) for a in args], **kwargs)
+    assert "Traceback" not in result.output
+    assert not isinstance(result.exception, Exception) or isinstance(result.exception, SystemExit), result.exception
+    return result
+
+
+def test_build_prints_a_summary(runner, tmp_path, releases_path):
+    result = run(runner, "build", releases_path, "--index", tmp_path / "ix")
+    assert result.exit_code == 0
+    assert "8 added, 0 replaced, 0 unchanged, 0 skipped" in result.stdout
+    again = run(runner, "build", releases_path, "--index", tmp_path / "ix")
+    assert "0 added, 0 replaced, 8 unchanged" in again.stdout
+
+
+def test_build_json_report(runner, tmp_path):
+    result = run(runner, "build", FIXTURES / "bad_records.jsonl", "--index", tmp_path / "ix", "--json")
+    report = json.loads(result.stdout)
+    assert report["added"] == 3 and report["documents"] == 3
+    assert {"location", "reason"} == set(report["skipped"][0])
+    assert result.exit_code == 3
+
+
+def test_build_reports_bad_records_and_exits_3(runner, tmp_path):
+    result = run(runner, "build", FIXTURES / "bad_records.jsonl", "--index", tmp_path / "ix")
+    assert result.exit_code == 3
+    assert "bad_records.jsonl:2: broken JSON" in result.stderr
+    assert "bad_records.jsonl:5: not valid UTF-8" in result.stderr
+    assert "3 added" in result.stdout and "5 skipped" in result.stdout
+
+
+def test_build_without_sources_outside_a_project_says_what_to_do(runner, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = run(runner, "build")
+    assert result.exit_code == 2
+    assert "no ./corpus directory" in result.stderr and "search build PATH" in result.stderr
+
+
+def test_build_missing_source_is_an_error(runner, tmp_path):
+    result = run(runner, "build", tmp_path / "missing.jsonl", "--index", tmp_path / "ix")
+    assert result.exit_code == 2
+    assert "no such file or directory" in result.stderr
+
+
+def test_build_rebuild(runner, cli_index):
+    result = run(runner, "build", FIXTURES / "texts", "--index", cli_index, "--rebuild")
+    assert result.exit_code == 3  # one text file has no body
+    assert "holds 2 documents" in result.stdout
+
+
+def test_query_prints_ranked_hits_with_snippets(runner, cli_index):
+    result = run(runner, "query", "визит Лаврова в Японию", "--index", cli_index)
+    assert result.exit_code == 0
+    lines = result.stdout.splitlines()
+    assert "results for «визит Лаврова в Японию»" in lines[0]
+    assert "1. О визите Министра иностранных дел России в Японию" in result.stdout
+    assert "2017-03-20 · mid.ru · score" in result.stdout
+    assert "посетил Японию" in result.stdout
+    assert "https://example.org/t-japan" in result.stdout
+    assert "\x1b[" not in result.stdout  # no colour codes when not a terminal
+
+
+def test_query_json_lines(runner, cli_index):
+    result = run(runner, "query", "Лавров", "--index", cli_index, "--json")
+    assert result.exit_code == 0
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [hit["rank"] for hit in hits] == [1, 2]
+    assert set(hits[0]) == {
+        "rank", "id", "title", "date", "source", "url", "score", "snippet", "highlights", "title_highlights",
+    }
+    for hit in hits:
+        assert all(hit["snippet"][s:e].startswith("Лавров") for s, e in hit["highlights"])
+
+
+def test_query_options(runner, cli_index):
+    result = run(runner, "query", "министр", "--index", cli_index, "--any", "--sort", "date", "-n", "2", "-p", "2", "--json")
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [hit["rank"] for hit in hits] == [3, 4]
+    assert hits[0]["date"] >= hits[1]["date"]
+
+
+def test_query_without_results_exits_1(runner, cli_index):
+    result = run(runner, "query", "абракадабра", "--index", cli_index)
+    assert result.exit_code == 1
+    assert "No documents match" in result.stderr
+
+
+def test_query_fallback_notice_goes_to_stderr(runner, cli_index):
+    result = run(runner, "query", "Ташкент Бишкек Минск", "--index", cli_index, "--json")
+    assert result.exit_code == 0
+    assert "note: No document contains all the words" in result.stderr
+    assert all(json.loads(line) for line in result.stdout.splitlines())
+
+
+@pytest.mark.parametrize("text", ['"unclosed', "(визит OR", ")(", "title:", "AND", "*", "[a TO", "a^x", "::", "^^^", "\\"])
+def test_odd_queries_never_show_a_traceback(runner, cli_index, text):
+    result = run(runner, "query", text, "--index", cli_index)
+    assert result.exit_code in (0, 1, 2)
+
+
+def test_empty_query_is_a_usage_error(runner, cli_index):
+    result = run(runner, "query", "  ", "--index", cli_index)
+    assert result.exit_code == 2
+    assert "no words" in result.stderr
+
+
+def test_missing_index_says_how_to_build_it(runner, tmp_path):
+    result = run(runner, "query", "Лавров", "--index", tmp_path / "none")
+    assert result.exit_code == 2
+    assert "run `search build` first" in result.stderr
+
+
+def test_index_location_from_the_environment(runner, cli_index):
+    result = run(runner, "query", "Лавров", env={"SEARCH_INDEX": str(cli_index)})
+    assert result.exit_code == 0 and "Лавров" in result.stdout
+
+
+def test_bad_option_values_are_usage_errors(runner, cli_index):
+    assert run(runner, "query", "x", "--index", cli_index, "--limit", "0").exit_code == 2
+    assert run(runner, "query", "x", "--index", cli_index, "--sort", "size").exit_code == 2
+
+
+def test_python_dash_m_and_version():
+    result = subprocess.run([sys.executable, "-m", "search", "--version"], capture_output=True, text=True, check=True)
+    assert result.stdout.startswith("search, version")

@@ -1,0 +1,146 @@
+"""Searching an index: inflected forms, ranking order, fallback, paging, sorting."""
+
+import datetime as dt
+
+import pytest
+
+
+def ids(results):
+    return [hit.id for hit in results]
+
+
+def test_query_in_one_form_finds_documents_in_other_forms(index):
+    # «визит Лаврова в Японию»: the text says «посетил Японию», «Лавров», «визита».
+    results = index.search("визит Лаврова в Японию")
+    assert ids(results)[0] == "t-japan"
+    assert results.match == "all"
+
+
+def test_all_terms_are_required_by_default(index):
+    assert ids(index.search("Ташкент Лавров")) == ["t-sco"]
+    assert ids(index.search("Лавров")) and set(ids(index.search("Лавров"))) == {"t-japan", "t-sco"}
+
+
+def test_falls_back_to_any_term_ranking_with_a_notice(index):
+    results = index.search("Ташкент Бишкек Минск")
+    assert results.match == "any"
+    assert set(ids(results)) == {"t-sco", "t-minsk-cis"}
+    assert any("any of them" in notice for notice in results.notices)
+
+
+def test_any_mode_ranks_documents_with_more_query_words_first(index):
+    results = index.search("Лавров переговоры Япония Ташкент", match="any")
+    assert ids(results)[0] == "t-japan"
+    assert "t-sco" in ids(results)
+
+
+def test_title_matches_outrank_body_matches(index):
+    # Both mention Минск/СНГ-related words; only one has «заседание» in the title.
+    results = index.search("заседание", match="any")
+    assert ids(results)[:2] == ["t-minsk-cis", "t-sco"]
+
+
+def test_function_words_alone_still_search(index):
+    results = index.search("в и на")
+    assert results.total > 0
+
+
+def test_hit_fields(index):
+    hit = index.search("Ростов-на-Дону").hits[0]
+    assert hit.id == "t-rostov"
+    assert hit.title == "Консульский приём в Ростове-на-Дону"
+    assert hit.date == dt.date(2016, 5, 12)
+    assert hit.source == "mid.ru"
+    assert hit.url == "https://example.org/t-rostov"
+    assert hit.score > 0
+    assert hit.rank == 1
+
+
+def test_compound_part_finds_the_compound(index):
+    assert ids(index.search("Дону")) == ["t-rostov"]
+    assert ids(index.search("северо-западный")) == ["t-rostov"]
+    assert ids(index.search("западный")) == ["t-rostov"]
+    assert ids(index.search("ЭКСПО-2017")) == ["t-stress"]
+
+
+def test_text_with_stress_marks_is_found_by_plain_words(index):
+    assert ids(index.search("замок")) == ["t-stress"]
+    assert ids(index.search("реставрации")) == ["t-stress"]
+
+
+def test_yo_and_e_are_the_same_letter(index):
+    assert ids(index.search("провел переговоры")) == ids(index.search("провёл переговоры"))
+    assert "t-minsk-cis" in ids(index.search("пройдет"))
+
+
+def test_sort_by_date_puts_newest_first(index):
+    results = index.search("министр", sort="date", limit=50, match="any")
+    dates = [hit.date for hit in results]
+    assert len(dates) >= 3
+    assert dates == sorted(dates, reverse=True)
+
+
+def test_paging(index):
+    everything = ids(index.search("министр", limit=50, match="any"))
+    assert len(everything) >= 4
+    first = index.search("министр", limit=2, page=1, match="any")
+    second = index.search("министр", limit=2, page=2, match="any")
+    assert ids(first) + ids(second) == everything[:4]
+    assert first.total == len(everything)
+    assert first.pages == -(-len(everything) // 2)
+    assert [hit.rank for hit in second] == [3, 4]
+
+
+def test_page_past_the_end_is_empty(index):
+    results = index.search("Лавров", limit=10, page=5)
+    assert results.hits == [] and results.total == 2
+
+
+def test_phrase_query_over_lemmas(index):
+    assert set(ids(index.search('"совета министров"'))) == {"t-minsk-cis", "t-sco"}
+    assert ids(index.search('"министров СНГ"')) == []
+    assert ids(index.search('"министров СНГ"~6')) == ["t-minsk-cis"]
+    assert ids(index.search('"министров совет"')) == []
+
+
+def test_boolean_operators_and_fields(index):
+    assert ids(index.search("Лавров NOT Ташкент")) == ["t-japan"]
+    assert set(ids(index.search("Ташкент OR Минск"))) == {"t-sco", "t-minsk-cis"}
+    assert ids(index.search("title:заседание")) == ["t-minsk-cis"]
+    assert set(ids(index.search("source:mfa.gov.by"))) == {"t-minsk-cis", "t-stress"}
+
+
+def test_prefix_matches_surface_forms(index):
+    assert set(ids(index.search("Кыргыз*"))) == {"t-steel"}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['"unclosed', "(a OR", ")(", "title:", "AND", "NOT", "*", "[a TO", "a^x", "::", "^^^", '""', "\\", "{}", "-", "ИЛИ"],
+)
+def test_odd_query_syntax_never_raises(index, text):
+    results = index.search(text)
+    assert results.total >= 0
+
+
+def test_unreadable_syntax_falls_back_to_plain_words_with_a_notice(index):
+    results = index.search('"визит Лаврова')
+    assert ids(results)[:1] == ["t-japan"]
+    assert any("plain words" in notice for notice in results.notices)
+
+
+def test_ambiguous_word_policy_all_finds_both_readings(tmp_path, releases_path):
+    from search import Index
+    from search.corpus import CorpusReader
+
+    with Index.create(tmp_path / "all", ambiguity="all") as ix:
+        ix.add(CorpusReader([releases_path]))
+        # «стали» is стать (verb) and сталь (steel); under "all" the noun
+        # «сталь» finds the text that only says «стали».
+        assert ids(ix.search("сталь")) == ["t-steel"]
+
+
+def test_invalid_arguments_raise_value_error(index):
+    for kwargs in ({"limit": 0}, {"page": 0}, {"sort": "size"}, {"match": "some"}):
+        with pytest.raises(ValueError):
+            index.search("МИД", **kwargs)

@@ -1,0 +1,82 @@
+"""Snippets highlight the inflected forms actually present in the text."""
+
+from search.querying import plan_query
+from search.snippets import Matcher, highlight_all, make_snippet
+
+TEXT = (
+    "Министр иностранных дел посетил Японию с официальным визитом.\n\n"
+    + "Повестка включала экономику, культуру и образование. " * 8
+    + "В ходе визита министром были проведены переговоры, а после визита состоялась пресс-конференция."
+)
+
+
+def highlighted(snippet):
+    return [snippet.text[start:end] for start, end in snippet.highlights]
+
+
+def matcher(query, match="all"):
+    return Matcher(plan_query(query, match).terms)
+
+
+def test_query_forms_highlight_other_inflections():
+    snippet = make_snippet(TEXT, matcher("визит министра"))
+    words = highlighted(snippet)
+    assert "визитом" in words and "визита" in words and "министром" in words and "Министр" in words
+
+
+def test_spans_point_at_whole_words_in_the_snippet_text():
+    snippet = make_snippet(TEXT, matcher("визит"))
+    for start, end in snippet.highlights:
+        assert snippet.text[start:end].lower().startswith("визит")
+        assert start == 0 or not snippet.text[start - 1].isalnum()
+        assert end == len(snippet.text) or not snippet.text[end].isalnum()
+
+
+def test_fragments_are_joined_with_an_ellipsis_and_whitespace_is_collapsed():
+    snippet = make_snippet(TEXT, matcher("Японию пресс-конференция", "any"), fragments=2, width=80)
+    assert " … " in snippet.text
+    assert "\n" not in snippet.text and "  " not in snippet.text
+    assert len(snippet.text) < len(TEXT)
+
+
+def test_without_a_match_the_opening_of_the_text_is_shown():
+    snippet = make_snippet(TEXT, matcher("Бразилия"), width=60)
+    assert snippet.text.startswith("Министр иностранных дел")
+    assert snippet.text.endswith("…")
+    assert snippet.highlights == ()
+
+
+def test_short_text_is_shown_whole():
+    snippet = make_snippet("Лавров провёл переговоры.", matcher("переговоры"))
+    assert snippet.text == "Лавров провёл переговоры."
+    assert highlighted(snippet) == ["переговоры"]
+
+
+def test_compound_parts_and_prefixes_are_highlighted():
+    text = "Консульство в Ростове-на-Дону и в Кыргызстане, кыргызско-российский форум."
+    assert highlighted(highlight_all(text, matcher("Ростов"))) == ["Ростове"]
+    assert highlighted(highlight_all(text, matcher("Кыргыз*"))) == ["Кыргызстане", "кыргызско-российский"]
+
+
+def test_excluded_words_are_not_highlighted():
+    text = "Лавров и Ван И обсудили Японию."
+    assert highlighted(highlight_all(text, matcher("Лавров NOT Японию"))) == ["Лавров"]
+
+
+def test_yo_in_text_matches_query_without_it():
+    assert highlighted(highlight_all("Он провёл встречу", matcher("провел"))) == ["провёл"]
+
+
+def test_snippet_json_shape():
+    snippet = make_snippet("Лавров провёл переговоры.", matcher("Лавров"))
+    assert snippet.to_json() == {"text": "Лавров провёл переговоры.", "highlights": [[0, 6]]}
+
+
+def test_every_query_term_gets_shown_before_repeats_of_another():
+    text = ("Россия и Россия. " * 30) + "Далее о санкциях. " + ("Россия снова. " * 30)
+    snippet = make_snippet(text, matcher("санкции России"), fragments=2, width=60)
+    assert "санкциях" in highlighted(snippet)
+
+
+def test_words_with_stress_marks_are_highlighted_whole():
+    assert highlighted(highlight_all("Мирский за\u0301мок", matcher("замок"))) == ["за\u0301мок"]
