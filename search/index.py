@@ -179,7 +179,7 @@ class Index:
         documents: Iterable[DocumentLike],
         *,
         procs: int = 1,
-        on_progress: Callable[[int], None] | None = None,
+        on_progress: Callable[[int, str], None] | None = None,
     ) -> AddReport:
         """Add documents; one with a known id replaces the old one.
 
@@ -198,7 +198,7 @@ class Index:
         documents: Iterable[DocumentLike],
         *,
         procs: int = 1,
-        on_progress: Callable[[int], None] | None = None,
+        on_progress: Callable[[int, str], None] | None = None,
     ) -> AddReport:
         """Replace the whole index with ``documents``.
 

@@ -156,16 +156,19 @@ def write_documents(
     items: Iterable[Document | Mapping[str, Any] | Record | Problem],
     *,
     procs: int = 1,
-    on_progress: Callable[[int], None] | None = None,
+    on_progress: Callable[[int, str], None] | None = None,
 ) -> AddReport:
     """Add or replace documents, skipping unchanged ones, in one atomic commit.
 
     ``items`` may mix documents, plain dicts, located records and problems
     reported by a reader; problems and unusable records are collected in the
-    report. ``on_progress`` is called with the number of items handled.
+    report. ``on_progress(count, phase)`` is called with the number of items
+    handled, in phase ``reading``, and once more in phase ``committing`` before
+    the (possibly long) final merge and commit.
     """
     started = time.perf_counter()
     report = AddReport()
+    number = 0
     known = known_documents(ix)
     seen: dict[str, str] = {}
     if procs > 1:
@@ -180,7 +183,9 @@ def write_documents(
             else:
                 _write_one(writer, record, known, seen, report)
             if on_progress:
-                on_progress(number)
+                on_progress(number, "reading")
+        if on_progress:
+            on_progress(number, "committing")
         writer.commit()
     except BaseException:
         writer.cancel()

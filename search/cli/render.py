@@ -61,8 +61,9 @@ def results(found: "SearchResults") -> None:
         )
         return
     last = first + len(found.hits) - 1
+    noun = "result" if found.total == 1 else "results"
     console.print(
-        Text(f"{found.total} results for «{found.query}»; {first}–{last} shown", style="dim")
+        Text(f"{found.total} {noun} for «{found.query}»; {first}–{last} shown", style="dim")
     )
     for hit in found.hits:
         console.print()
@@ -91,7 +92,9 @@ def results_json(found: "SearchResults") -> None:
 
 
 @contextmanager
-def build_progress(reader: "CorpusReader", enabled: bool = True) -> Iterator[Callable[[int], None] | None]:
+def build_progress(
+    reader: "CorpusReader", enabled: bool = True
+) -> Iterator[Callable[[int, str], None] | None]:
     """A progress bar over the input bytes, showing documents and docs/s.
 
     Yields the callback to hand to the indexer; drawn only on a terminal.
@@ -103,7 +106,7 @@ def build_progress(reader: "CorpusReader", enabled: bool = True) -> Iterator[Cal
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
     progress = Progress(
-        TextColumn("[bold]indexing"),
+        TextColumn("[bold]{task.description}"),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
         TextColumn("{task.fields[docs]} docs · {task.fields[rate]} docs/s"),
@@ -117,9 +120,12 @@ def build_progress(reader: "CorpusReader", enabled: bool = True) -> Iterator[Cal
     started = time.perf_counter()
     last = 0.0
 
-    def on_progress(count: int) -> None:
+    def on_progress(count: int, phase: str) -> None:
         nonlocal last
         now = time.perf_counter()
+        if phase == "committing":
+            progress.update(task, description="committing (merging segments)", completed=reader.total_bytes)
+            return
         if now - last < 0.1:
             return
         last = now
