@@ -79,7 +79,7 @@ def test_query_prints_ranked_hits_with_snippets(runner, cli_index):
     result = run(runner, "query", "визит Лаврова в Японию", "--index", cli_index)
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
-    assert "results for «визит Лаврова в Японию»" in lines[0]
+    assert "1 result for «визит Лаврова в Японию»" in lines[0]
     assert "1. О визите Министра иностранных дел России в Японию" in result.stdout
     assert "2017-03-20 · mid.ru · score" in result.stdout
     assert "посетил Японию" in result.stdout
