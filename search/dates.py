@@ -57,3 +57,70 @@ def parse_date(text: str | None) -> dt.date | None:
     except ValueError:
         return None
     return None
+
+
+_YEAR = re.compile(r"^(\d{4})$")
+_YEAR_MONTH = re.compile(r"^(\d{4})-(\d{1,2})$|^(\d{1,2})[./](\d{4})$")
+_MONTH_YEAR_WORDS = re.compile(r"^([а-яё]+)\s+(\d{4})(?:\s*(?:года|г\.?))?$", re.IGNORECASE)
+
+Period = tuple[dt.date, dt.date]
+
+
+def _month_period(year: int, month: int) -> Period:
+    start = dt.date(year, month, 1)
+    following = dt.date(year + month // 12, month % 12 + 1, 1)
+    return start, following - dt.timedelta(days=1)
+
+
+def parse_period(text: str | None) -> Period | None:
+    """The first and last day of a year, month or day written any common way.
+
+    «2017», «2017-05», «05.2017», «сентябрь 2017», «2017-05-01», «01.05.2017»,
+    «10 сентября 2017 года»; ``None`` when ``text`` is none of these.
+    """
+    if not text:
+        return None
+    text = " ".join(text.split())
+    try:
+        if match := _YEAR.match(text):
+            year = int(match.group(1))
+            return dt.date(year, 1, 1), dt.date(year, 12, 31)
+        if match := _YEAR_MONTH.match(text):
+            year, month = (match.group(1), match.group(2)) if match.group(1) else (match.group(4), match.group(3))
+            return _month_period(int(year), int(month))
+        if (match := _MONTH_YEAR_WORDS.match(text)) and (month := month_number(match.group(1))):
+            return _month_period(int(match.group(2)), month)
+    except ValueError:
+        return None
+    day = parse_date(text)
+    return (day, day) if day else None
+
+
+def parse_range(text: str) -> tuple[dt.date | None, dt.date | None] | None:
+    """A date range: one period («2017-05») or ``A..B`` with either side open.
+
+    Returns (first day, last day), ``None`` standing for an open end; ``None``
+    overall when a side cannot be read.
+    """
+    if ".." not in text:
+        return parse_period(text)
+    left, right = (part.strip() for part in text.split("..", 1))
+    start = parse_period(left) if left else None
+    end = parse_period(right) if right else None
+    if (left and start is None) or (right and end is None) or not (left or right):
+        return None
+    return (start[0] if start else None, end[1] if end else None)
+
+
+def date_bound(value: dt.date | str | None, end: bool) -> dt.date | None:
+    """A --since/--until value as a date: the first (or, with ``end``, the last)
+    day of the period written. Raises ``ValueError`` when it is not a date."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    period = parse_period(value)
+    if period is None:
+        raise ValueError(
+            f"{value!r} is not a date; write e.g. 2017-09-10, 10.09.2017, «10 сентября 2017», "
+            "«сентябрь 2017» or 2017"
+        )
+    return period[1] if end else period[0]

@@ -10,11 +10,9 @@
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from whoosh.index import FileIndex, LockError
 from whoosh.searching import Searcher
@@ -26,75 +24,11 @@ from search.documents import Document
 from search.morphology import AMBIGUITY_POLICIES
 from search.errors import IndexLockedError, SearchError
 from search.indexing import AddReport, write_documents
-from search.querying import QueryPlan, plan_query
-from search.snippets import Matcher, Snippet, highlight_all, make_snippet
-
-SORT_ORDERS = ("relevance", "date")
-MATCH_MODES = ("all", "any")
+from search.dates import date_bound
+from search.results import Hit, SearchResults
+from search.searching import SearchOptions, find_similar, run_search
 
 DocumentLike = Document | Mapping[str, Any] | Record | Problem
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search result."""
-
-    rank: int
-    id: str
-    title: str
-    date: dt.date | None
-    source: str
-    url: str
-    score: float
-    snippet: Snippet
-    title_highlights: tuple[tuple[int, int], ...] = ()
-
-    def to_json(self) -> dict[str, Any]:
-        """The stable JSON shape of a hit (see README, "JSON output")."""
-        return {
-            "rank": self.rank,
-            "id": self.id,
-            "title": self.title,
-            "date": self.date.isoformat() if self.date else None,
-            "source": self.source or None,
-            "url": self.url or None,
-            "score": round(self.score, 4),
-            "snippet": self.snippet.text,
-            "highlights": [list(span) for span in self.snippet.highlights],
-            "title_highlights": [list(span) for span in self.title_highlights],
-        }
-
-
-@dataclass
-class SearchResults:
-    """A page of hits, the total number of matching documents, and notices.
-
-    ``match`` is the matching actually used: ``any`` when an all-terms query
-    matched nothing and fell back to any-term ranking (a notice says so).
-    """
-
-    query: str
-    total: int
-    page: int
-    limit: int
-    match: str
-    hits: list[Hit] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.limit))
-
-    def __iter__(self) -> Iterator[Hit]:
-        return iter(self.hits)
-
-    @property
-    def ambiguity(self) -> str:
-        """The lemma ambiguity policy this index was built with."""
-        return self._meta.get("ambiguity", DEFAULT_POLICY)
-
-    def __len__(self) -> int:
-        return len(self.hits)
 
 
 class Index:
@@ -276,71 +210,49 @@ class Index:
         page: int = 1,
         sort: str = "relevance",
         match: str = "all",
+        *,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
         snippets: bool = True,
+        recent: bool = False,
+        facets: bool = False,
+        synonyms: bool = True,
     ) -> SearchResults:
         """Run a query and return one page of ranked, highlighted hits.
 
         ``match="all"`` requires every word (falling back to any-term ranking,
         with a notice, when nothing matches); ``match="any"`` ranks documents
-        by the words they contain. ``sort`` is ``relevance`` or ``date``
-        (newest first). Malformed query syntax degrades to plain words.
-        ``snippets=False`` skips highlighting (hits get an empty snippet),
-        for scripts that only need ids and scores.
+        by the words they contain. ``sort`` is ``relevance``, ``newest`` (or
+        ``date``) or ``oldest``. ``since``/``until`` keep documents dated in
+        that range (dates, or text such as «2017-05», «10 сентября 2017»).
+        ``recent`` favours newer documents; ``facets`` counts the matches by
+        source and year. ``synonyms=False`` turns off the thesaurus (which
+        also searches «Кыргызстан» for «Киргизия», at a lower weight).
+        ``snippets=False`` skips highlighting, for scripts
+        that only need ids and scores. Malformed query syntax degrades to
+        plain words, with a notice.
         """
-        if limit < 1 or page < 1:
-            raise ValueError("limit and page must be at least 1")
-        if sort not in SORT_ORDERS:
-            raise ValueError(f"sort must be one of {', '.join(SORT_ORDERS)}")
-        if match not in MATCH_MODES:
-            raise ValueError(f"match must be one of {', '.join(MATCH_MODES)}")
-        plan = plan_query(query, match, self.ambiguity)
-        searcher = self.searcher()
-        found = self._run(searcher, plan, limit, page, sort)
-        if len(found) == 0 and match == "all":
-            fallback = plan_query(query, "any", self.ambiguity)
-            if repr(fallback.query) != repr(plan.query):
-                found = self._run(searcher, fallback, limit, page, sort)
-                if len(found):
-                    plan = fallback
-                    plan.notices.append(
-                        "No document contains all the words; showing documents with any of them."
-                    )
-                    match = "any"
-        return self._page(query, plan, found, limit, page, match, snippets)
-
-    @staticmethod
-    def _run(searcher: Searcher, plan: QueryPlan, limit: int, page: int, sort: str):
-        options: dict[str, Any] = {"limit": limit * page, "terms": False}
-        if sort == "date":
-            options.update(sortedby="date", reverse=True)
-        return searcher.search(plan.query, **options)
-
-    def _page(self, text, plan, found, limit, page, match, snippets) -> SearchResults:
-        matcher = Matcher(plan.terms)
-        hits = []
-        for rank, hit in enumerate(found[(page - 1) * limit : page * limit], (page - 1) * limit + 1):
-            fields = hit.fields()
-            title = fields.get("title", "")
-            date = fields.get("date")
-            hits.append(
-                Hit(
-                    rank=rank,
-                    id=fields["id"],
-                    title=title,
-                    date=date.date() if date else None,
-                    source=fields.get("source", ""),
-                    url=fields.get("url", ""),
-                    score=float(hit.score or 0.0),
-                    snippet=make_snippet(fields.get("body", ""), matcher) if snippets else Snippet(""),
-                    title_highlights=highlight_all(title, matcher).highlights if snippets else (),
-                )
-            )
-        return SearchResults(
-            query=text,
-            total=len(found),
-            page=page,
+        options = SearchOptions(
             limit=limit,
+            page=page,
+            sort=sort,
             match=match,
-            hits=hits,
-            notices=list(plan.notices),
+            since=date_bound(since, end=False),
+            until=date_bound(until, end=True),
+            snippets=snippets,
+            recent=recent,
+            facets=facets,
+            synonyms=synonyms,
         )
+        return run_search(self.searcher(), query, options, self.ambiguity)
+
+    def similar(self, doc_id: str, limit: int = 10) -> SearchResults:
+        """Documents most like the one with ``doc_id`` (by its key words).
+
+        Raises :class:`SearchError` when there is no such document.
+        """
+        searcher = self.searcher()
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
+            raise SearchError(f"no document with id {doc_id!r} in {self.path}")
+        return find_similar(searcher, docnum, limit, self.ambiguity)

@@ -127,6 +127,7 @@ def document_fields(document: Document) -> dict[str, Any]:
         fields["source"] = document.source
     if document.date:
         fields["date"] = dt.datetime.combine(document.date, dt.time())
+        fields["year"] = str(document.date.year)
     return fields
 
 

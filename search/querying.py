@@ -1,28 +1,37 @@
-"""Turning what the user typed into a Whoosh query over lemmas.
+"""Turning what the user typed into a Whoosh query over index terms.
 
-The query string is parsed by Whoosh's query parser against a parse-only
-schema whose words keep their surface form. The parsed tree is then
-rewritten: each word becomes its lemma(s) in ``title`` and ``body``, phrases
-become phrases of lemmas, prefixes and wildcards go to the surface-forms
-field, and function words are dropped outside phrases (they match nearly
-every document and make any-term queries slow).
+:mod:`search.query_syntax` parses the text into a tree over surface words;
+this module rewrites it: each word becomes its lemma(s) in ``title`` and
+``body``, phrases become phrases of lemmas, ``!`` words, prefixes and
+wildcards go to the surface-forms field ``exact``, ``word~`` becomes the
+indexed words within its edit distance, ``date:`` becomes a date range, and
+function words are dropped outside phrases (they match nearly every document
+and make any-term queries slow).
 """
 
 from __future__ import annotations
 
 import copy
-import re
+import datetime as dt
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from whoosh import query as wq
-from whoosh.fields import ID, TEXT, Schema
-from whoosh.qparser import AndGroup, OrGroup, PlusMinusPlugin, QueryParser
 
-from search.analysis import DEFAULT_POLICY, RussianTokenizer
+from search.analysis import DEFAULT_POLICY, strip_ignorable
+from search.dates import parse_range
 from search.morphology import fold_yo, lemmas
+from search.query_syntax import parse, plain_words
+
+if TYPE_CHECKING:
+    from whoosh.reading import IndexReader
+
+    from search.thesaurus import Thesaurus
 
 RANKED_FIELDS = ("title", "body")
 KEYWORD_FIELDS = ("id", "source", "lang")
+# Typo-tolerant matching considers at most this many indexed words per query word.
+FUZZY_EXPANSIONS = 30
 
 # Function words: prepositions, conjunctions, particles and the commonest
 # pronouns. Dropped from queries outside phrases, never from the index.
@@ -37,22 +46,12 @@ STOP_WORDS = frozenset(
     """.split()
 )
 
-_PARSE_SCHEMA = Schema(
-    text=TEXT(analyzer=RussianTokenizer()),
-    title=TEXT(analyzer=RussianTokenizer()),
-    id=ID(),
-    source=ID(),
-    lang=ID(),
-)
-# «+» and «-» are operators only at the start of a word, never inside one
-# («Ростов-на-Дону»).
-_LEADING = r"(?:^|(?<=[\s(]))"
-_WORDS = re.compile(RussianTokenizer.expression.pattern)
+__all__ = ["MatchTerms", "QueryPlan", "plan_query", "plain_words", "word_lemmas", "STOP_WORDS"]
 
 
 @dataclass(frozen=True)
 class MatchTerms:
-    """What a document must contain to be highlighted for a query."""
+    """What a document word must be to be highlighted for a query."""
 
     policy: str = DEFAULT_POLICY
     lemmas: frozenset[str] = frozenset()
@@ -71,41 +70,71 @@ class QueryPlan:
     query: wq.Query
     terms: MatchTerms
     notices: list[str] = field(default_factory=list)
+    # The lemmas of each positive query word, in query order (for proximity).
+    concepts: tuple[frozenset[str], ...] = ()
+    # Plain query words with their lemmas, for spelling suggestions.
+    words: tuple[tuple[str, frozenset[str]], ...] = ()
 
     @property
     def empty(self) -> bool:
-        return self.query is wq.NullQuery or isinstance(self.query, type(wq.NullQuery))
+        return isinstance(self.query, type(wq.NullQuery))
 
 
-def _normal(word: str) -> str:
-    return fold_yo(word.lower())
+def normal_form(word: str) -> str:
+    """A word as the exact-forms field holds it: lowercase, ё folded, no stress marks."""
+    return fold_yo(strip_ignorable(word).lower())
 
 
 def word_lemmas(word: str, policy: str = DEFAULT_POLICY) -> tuple[str, ...]:
     """Lemmas of a word as typed (capitalisation matters to some policies)."""
-    return lemmas(_normal(word), policy, word[:1].isupper())
+    return lemmas(normal_form(word), policy, word[:1].isupper())
+
+
+def _date_range(text: str) -> wq.Query | None:
+    found = parse_range(text)
+    if found is None:
+        return None
+    start, end = found
+    return wq.DateRange(
+        "date",
+        dt.datetime.combine(start, dt.time.min) if start else None,
+        dt.datetime.combine(end, dt.time.max) if end else None,
+    )
 
 
 class _Rewriter:
     """Rewrites a parsed tree over surface words into one over index terms."""
 
-    def __init__(self, drop_stop_words: bool, policy: str):
+    def __init__(
+        self,
+        drop_stop_words: bool,
+        policy: str,
+        reader: "IndexReader | None",
+        thesaurus: "Thesaurus | None",
+    ):
         self.drop_stop_words = drop_stop_words
         self.policy = policy
+        self.reader = reader
+        self.thesaurus = thesaurus
         self.lemmas: set[str] = set()
         self.forms: set[str] = set()
         self.prefixes: list[str] = []
+        self.notices: list[str] = []
+        self.concepts: list[frozenset[str]] = []
+        self.words: list[tuple[str, frozenset[str]]] = []
 
     def terms(self) -> MatchTerms:
         return MatchTerms(self.policy, frozenset(self.lemmas), frozenset(self.forms), tuple(self.prefixes))
 
     def rewrite(self, node: wq.Query) -> wq.Query | None:
+        if isinstance(node, wq.FuzzyTerm):  # a Term subclass: test it first
+            return self._fuzzy(node)
         if isinstance(node, wq.Term):
             return self._term(node)
         if isinstance(node, wq.Phrase):
             return self._phrase(node)
         if isinstance(node, (wq.Prefix, wq.Wildcard)):
-            pattern = _normal(node.text)
+            pattern = fold_yo(node.text.lower())
             if isinstance(node, wq.Prefix):
                 self.prefixes.append(pattern)
             return type(node)("exact", pattern, boost=node.boost)
@@ -121,7 +150,7 @@ class _Rewriter:
                 return a if b is None else (None if isinstance(node, wq.AndNot) else b)
             return type(node)(a, b)
         if isinstance(node, wq.CompoundQuery):
-            children = [c for c in (self.rewrite(q) for q in node.subqueries) if c is not None]
+            children = [c for c in self._rewrite_children(node) if c is not None]
             if not children:
                 return None
             return children[0] if len(children) == 1 else type(node)(children, boost=node.boost)
@@ -131,93 +160,164 @@ class _Rewriter:
             node.fieldname = "exact"
         return node
 
+    def _rewrite_children(self, node: wq.CompoundQuery) -> list[wq.Query | None]:
+        """Rewrite the children of a group, replacing runs of plain words that
+        form a multi-word thesaurus entry («Кыргызская Республика») as a whole."""
+        children = list(node.subqueries)
+        rewritten: list[wq.Query | None] = []
+        position = 0
+        while position < len(children):
+            entry = self._multiword_entry(children, position)
+            if entry is not None:
+                query, length = entry
+                rewritten.append(query)
+                position += length
+            else:
+                rewritten.append(self.rewrite(children[position]))
+                position += 1
+        return rewritten
+
+    def _multiword_entry(self, children: list[wq.Query], start: int) -> tuple[wq.Query, int] | None:
+        if self.thesaurus is None or self.thesaurus.longest < 2:
+            return None
+        run: list[str] = []
+        for child in children[start : start + self.thesaurus.longest]:
+            if type(child) is not wq.Term or child.fieldname != "text":
+                break
+            run.append(child.text)
+        for length in range(len(run), 1, -1):
+            entry = tuple(word_lemmas(word, self.policy)[0] for word in run[:length])
+            if entry in self.thesaurus:
+                return self._with_synonyms(entry, RANKED_FIELDS, 1.0), length
+        return None
+
+    def _with_synonyms(self, entry: tuple[str, ...], fields: tuple[str, ...], boost: float) -> wq.Query:
+        """The entry typed (full weight) or any of its thesaurus alternatives."""
+        alternatives = [(entry, boost)] + [
+            (expansion.lemmas, boost * expansion.weight) for expansion in self.thesaurus.expansions(entry)
+        ]
+        queries: list[wq.Query] = []
+        single: set[str] = set()
+        for lemmas_, weight in alternatives:
+            self.lemmas.update(lemmas_)
+            for f in fields:
+                if len(lemmas_) == 1:
+                    queries.append(wq.Term(f, lemmas_[0], boost=weight))
+                else:
+                    queries.append(wq.Phrase(f, list(lemmas_), boost=weight))
+            if len(lemmas_) == 1:
+                single.add(lemmas_[0])
+        self.concepts.append(frozenset(single or entry))
+        return wq.Or(queries)
+
     def _rewrite_negated(self, node: wq.Query) -> wq.Query | None:
         """Rewrite an excluded part without adding its words to the highlights."""
-        kept = (set(self.lemmas), set(self.forms), list(self.prefixes))
+        kept = (set(self.lemmas), set(self.forms), list(self.prefixes), list(self.concepts), list(self.words))
         result = self.rewrite(node)
-        self.lemmas, self.forms, self.prefixes = kept
+        self.lemmas, self.forms, self.prefixes, self.concepts, self.words = kept
         return result
+
+    def _lemma_query(self, found: tuple[str, ...], fields: tuple[str, ...], boost: float) -> wq.Query:
+        self.lemmas.update(found)
+        self.concepts.append(frozenset(found))
+        terms = [wq.Term(f, lemma, boost=boost) for lemma in found for f in fields]
+        return terms[0] if len(terms) == 1 else wq.Or(terms)
 
     def _term(self, node: wq.Term) -> wq.Query | None:
         if node.fieldname in KEYWORD_FIELDS:
             return node
+        if node.fieldname == "date":
+            found = _date_range(node.text)
+            if found is None:
+                self.notices.append(
+                    f"date:{node.text} is not a date or range (try date:2017, date:2017-05 "
+                    "or date:2017-05-01..2017-06-30); ignored it."
+                )
+            return found
+        if node.fieldname == "exact":
+            form = normal_form(node.text)
+            self.forms.add(form)
+            return wq.Term("exact", form, boost=node.boost)
         word = node.text
-        if self.drop_stop_words and _normal(word) in STOP_WORDS:
+        if self.drop_stop_words and normal_form(word) in STOP_WORDS:
             return None
         fields = RANKED_FIELDS if node.fieldname == "text" else (node.fieldname,)
         found = word_lemmas(word, self.policy)
-        self.lemmas.update(found)
-        terms = [wq.Term(f, lemma, boost=node.boost) for lemma in found for f in fields]
-        return terms[0] if len(terms) == 1 else wq.Or(terms)
+        self.words.append((word, frozenset(found)))
+        if self.thesaurus is not None and found[:1] in self.thesaurus:
+            return self._with_synonyms(found[:1], fields, node.boost)
+        return self._lemma_query(found, fields, node.boost)
+
+    def _fuzzy(self, node: wq.FuzzyTerm) -> wq.Query | None:
+        """Typo-tolerant word: the indexed surface forms within the edit
+        distance, each searched through its lemmas."""
+        form = normal_form(node.text)
+        if self.reader is None:
+            return wq.FuzzyTerm("exact", form, maxdist=node.maxdist, prefixlength=node.prefixlength)
+        candidates = list(self.reader.terms_within("exact", form, node.maxdist, prefix=node.prefixlength))
+        candidates = sorted(candidates, key=lambda c: -self.reader.doc_frequency("exact", c))
+        candidates = candidates[:FUZZY_EXPANSIONS]
+        if not candidates:
+            self.notices.append(f"No indexed word is close to «{node.text}».")
+            return wq.NullQuery
+        self.forms.update(candidates)
+        found = tuple(dict.fromkeys(lemma for c in candidates for lemma in lemmas(c, self.policy)))
+        fields = RANKED_FIELDS if node.fieldname == "text" else (node.fieldname,)
+        return self._lemma_query(found, fields, node.boost)
 
     def _phrase(self, node: wq.Phrase) -> wq.Query | None:
+        if node.fieldname == "exact":
+            forms = [normal_form(w) for w in node.words]
+            self.forms.update(forms)
+            return wq.Phrase("exact", forms, slop=node.slop, boost=node.boost)
         per_word = [word_lemmas(w, self.policy) for w in node.words]
         for found in per_word:
             self.lemmas.update(found)
+            self.concepts.append(frozenset(found))
         fields = RANKED_FIELDS if node.fieldname == "text" else (node.fieldname,)
         queries: list[wq.Query] = []
         for f in fields:
             if all(len(found) == 1 for found in per_word):
-                queries.append(wq.Phrase(f, [found[0] for found in per_word], slop=node.slop, boost=node.boost))
+                words = [found[0] for found in per_word]
+                queries.append(wq.Phrase(f, words, slop=node.slop, boost=node.boost))
             else:
                 steps = [wq.Or([wq.Term(f, lemma) for lemma in found]) for found in per_word]
                 queries.append(wq.Sequence(steps, slop=node.slop, boost=node.boost))
         return queries[0] if len(queries) == 1 else wq.Or(queries)
 
 
-def _syntax_problem(text: str) -> str | None:
-    if text.count('"') % 2:
-        return "an unclosed quote"
-    depth = 0
-    for char in text:
-        depth += {"(": 1, ")": -1}.get(char, 0)
-        if depth < 0:
-            return "an unmatched parenthesis"
-    return "an unclosed parenthesis" if depth else None
-
-
-_OPERATORS = frozenset({"AND", "OR", "NOT", "ANDNOT", "ANDMAYBE"})
-
-
-def plain_words(text: str) -> list[str]:
-    """The words of a query string, all syntax (operators included) ignored."""
-    return [word for word in _WORDS.findall(text) if word not in _OPERATORS]
-
-
-def plan_query(text: str, match: str = "all", policy: str = DEFAULT_POLICY) -> QueryPlan:
+def plan_query(
+    text: str,
+    match: str = "all",
+    policy: str = DEFAULT_POLICY,
+    reader: "IndexReader | None" = None,
+    thesaurus: "Thesaurus | None" = None,
+) -> QueryPlan:
     """Parse ``text`` into a :class:`QueryPlan`; never raises on odd input.
 
     ``match`` is ``all`` (every word must occur) or ``any`` (ranked by how
     many words occur and how often). ``policy`` must be the lemma ambiguity
-    policy the index was built with.
+    policy the index was built with. With a ``reader``, typo-tolerant words
+    (``word~``) expand to the index's words; without one they match surface
+    forms only. With a ``thesaurus``, names are expanded to their variants
+    («Киргизия» also finds «Кыргызстан»), at a lower weight.
     """
     if match not in ("all", "any"):
         raise ValueError(f"match must be 'all' or 'any', not {match!r}")
-    group = AndGroup if match == "all" else OrGroup
-    notices: list[str] = []
-    parsed: wq.Query | None = None
-    problem = _syntax_problem(text)
-    if problem is None:
-        try:
-            parser = QueryParser("text", _PARSE_SCHEMA, group=group)
-            parser.add_plugin(PlusMinusPlugin(_LEADING + r"\+", _LEADING + "-"))
-            parsed = parser.parse(text)
-        except Exception:  # Whoosh's parser raises assorted errors on odd input
-            problem = "syntax it could not read"
-        if parsed is not None and getattr(parsed, "error", None):
-            problem = "syntax it could not read"
-    if problem is not None or parsed is None:
-        words = plain_words(text)
-        if words and problem:
-            notices.append(f"The query has {problem}; searched for the plain words instead.")
-        parsed = group.qclass([wq.Term("text", w) for w in words]) if words else wq.NullQuery
-
-    rewriter = _Rewriter(drop_stop_words=True, policy=policy)
+    parsed, notices = parse(text, match)
+    rewriter = _Rewriter(drop_stop_words=True, policy=policy, reader=reader, thesaurus=thesaurus)
     rewritten = rewriter.rewrite(parsed)
-    if rewritten is None:
+    if rewritten is None and not rewriter.notices:
         # Nothing but function words: search for them after all.
-        rewriter = _Rewriter(drop_stop_words=False, policy=policy)
+        rewriter = _Rewriter(drop_stop_words=False, policy=policy, reader=reader, thesaurus=thesaurus)
         rewritten = rewriter.rewrite(parsed)
     if rewritten is None:
         rewritten = wq.NullQuery
-    return QueryPlan(text=text, query=rewritten.normalize(), terms=rewriter.terms(), notices=notices)
+    return QueryPlan(
+        text=text,
+        query=rewritten.normalize(),
+        terms=rewriter.terms(),
+        notices=notices + rewriter.notices,
+        concepts=tuple(rewriter.concepts),
+        words=tuple(rewriter.words),
+    )

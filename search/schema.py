@@ -10,7 +10,7 @@ from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
 
 from search.analysis import DEFAULT_POLICY, lemma_analyzer, surface_analyzer
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 # Title words weigh more than body words in BM25F ranking.
 TITLE_BOOST = 2.0
@@ -21,7 +21,7 @@ def build_schema(policy: str = DEFAULT_POLICY) -> Schema:
 
     ``title`` and ``body`` hold lemmas for ranked search; ``exact`` holds the
     surface forms of both (lowercased, ё folded) for exact-form and prefix
-    search; ``policy`` is the lemma ambiguity policy
+    search; ``year`` serves facet counts; ``policy`` is the lemma ambiguity policy
     (see :func:`search.morphology.lemmas`); ``content_hash`` lets incremental builds skip unchanged documents.
     """
     return Schema(
@@ -30,6 +30,7 @@ def build_schema(policy: str = DEFAULT_POLICY) -> Schema:
         body=TEXT(analyzer=lemma_analyzer(policy), stored=True),
         exact=TEXT(analyzer=surface_analyzer()),
         date=DATETIME(stored=True, sortable=True),
+        year=ID(sortable=True),
         source=ID(stored=True, sortable=True),
         url=STORED(),
         lang=ID(stored=True),

@@ -6,7 +6,7 @@ import click
 
 from search import __version__
 from search.cli.build import build
-from search.cli.query import query
+from search.cli.query import query, similar
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -23,3 +23,4 @@ def main() -> None:
 
 main.add_command(build)
 main.add_command(query)
+main.add_command(similar)

@@ -40,6 +40,12 @@ def index_option(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
+def limit_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "-n", "--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits per page."
+    )(function)
+
+
 def json_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(function)
 

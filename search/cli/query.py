@@ -1,4 +1,4 @@
-"""``search query``: ranked search with highlighted snippets."""
+"""``search query`` and ``search similar``: ranked search with highlighted snippets."""
 
 from __future__ import annotations
 
@@ -8,41 +8,79 @@ import click
 
 from search.cli.options import (
     EXIT_NO_RESULTS,
-    CliError,
     color_option,
     index_option,
     json_option,
     library_errors,
+    limit_option,
 )
+
+
+def _date_option(name: str, end: bool, help_text: str):
+    def convert(ctx: click.Context, param: click.Parameter, value: str | None):
+        if value is None:
+            return None
+        from search.dates import date_bound
+
+        try:
+            return date_bound(value, end=end)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+
+    return click.option(name, metavar="DATE", callback=convert, help=help_text)
 
 
 @click.command()
 @click.argument("text", metavar="QUERY")
 @index_option
-@click.option("-n", "--limit", type=click.IntRange(1, 1000), default=10, show_default=True, help="Hits per page.")
+@limit_option
 @click.option("-p", "--page", type=click.IntRange(1), default=1, show_default=True, help="Page number.")
 @click.option(
     "--sort",
-    type=click.Choice(["relevance", "date"]),
+    type=click.Choice(["relevance", "newest", "oldest", "date"]),
     default="relevance",
     show_default=True,
-    help="Order by relevance, or by date (newest first).",
+    help="Order by relevance or by date (date = newest).",
 )
+@_date_option("--since", end=False, help_text="Only documents dated on or after DATE (2017, 2017-05, 10.09.2017, «сентябрь 2017»).")
+@_date_option("--until", end=True, help_text="Only documents dated on or before DATE (the end of a month or year given).")
 @click.option("--any", "match_any", is_flag=True, help="Rank documents containing any of the words.")
+@click.option("--recent", is_flag=True, help="Favour newer documents («latest on X»).")
+@click.option("--facets", is_flag=True, help="Also count the matches by source and year.")
+@click.option("--no-synonyms", is_flag=True, help="Do not expand names with the thesaurus.")
+@click.option("--explain", is_flag=True, help="Show how the query was understood (on stderr).")
 @json_option
 @color_option
 @library_errors
-def query(text: str, index_path: Path, limit: int, page: int, sort: str, match_any: bool, as_json: bool) -> None:
+def query(
+    text: str,
+    index_path: Path,
+    limit: int,
+    page: int,
+    sort: str,
+    since,
+    until,
+    match_any: bool,
+    recent: bool,
+    facets: bool,
+    no_synonyms: bool,
+    explain: bool,
+    as_json: bool,
+) -> None:
     """Search the index for QUERY and print the best matches.
 
     Every word must occur, in any inflected form; when no document has them
     all, documents with any of them are ranked instead (a note says so).
+    Names are expanded with the thesaurus («Киргизия» also finds
+    «Кыргызстан»). See README.md, "Query syntax", for operators, phrases,
+    exact forms (!слово), prefixes, fuzzy words and date: filters.
     Exit status 1 when nothing matches.
 
     \b
     Example:
       search query "визит Лаврова в Японию"
-      search query "санкции" --sort date --limit 5
+      search query "санкции" --sort newest --limit 5 --since 2022
+      search query '"совет министров" СНГ -Минск' --facets
       search query "заявление МИД о ситуации на Ближнем Востоке" --any --json
     """
     from search.cli import render
@@ -52,12 +90,43 @@ def query(text: str, index_path: Path, limit: int, page: int, sort: str, match_a
     if not plain_words(text):
         raise click.UsageError("the query has no words to search for")
     with Index.open(index_path) as ix:
-        results = ix.search(text, limit=limit, page=page, sort=sort, match="any" if match_any else "all")
-    for notice in results.notices:
-        render.notice(notice)
-    if as_json:
-        render.results_json(results)
-    else:
-        render.results(results)
+        results = ix.search(
+            text,
+            limit=limit,
+            page=page,
+            sort=sort,
+            match="any" if match_any else "all",
+            since=since,
+            until=until,
+            recent=recent,
+            facets=facets,
+            synonyms=not no_synonyms,
+        )
+    render.report(results, as_json=as_json, explain=explain)
+    if results.total == 0:
+        raise SystemExit(EXIT_NO_RESULTS)
+
+
+@click.command()
+@click.argument("doc_id", metavar="ID")
+@index_option
+@limit_option
+@json_option
+@color_option
+@library_errors
+def similar(doc_id: str, index_path: Path, limit: int, as_json: bool) -> None:
+    """Show the documents most like document ID (sharing its key words).
+
+    \b
+    Example:
+      search similar mid-2017-0320-japan
+      search similar mid-2017-0320-japan -n 3 --json
+    """
+    from search.cli import render
+    from search.index import Index
+
+    with Index.open(index_path) as ix:
+        results = ix.similar(doc_id, limit=limit)
+    render.report(results, as_json=as_json, explain=False)
     if results.total == 0:
         raise SystemExit(EXIT_NO_RESULTS)

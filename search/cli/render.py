@@ -70,7 +70,13 @@ def results(found: "SearchResults") -> None:
         title = _highlighted(hit.title or "(untitled)", hit.title_highlights, "bold")
         console.print(Text(f"{hit.rank:>3}. ", style="bold") + title)
         meta = " · ".join(
-            part for part in (hit.date.isoformat() if hit.date else "", hit.source, f"score {hit.score:.2f}") if part
+            part
+            for part in (
+                hit.date.isoformat() if hit.date else "",
+                hit.source,
+                f"score {hit.score:.2f}" if hit.score is not None else "",
+            )
+            if part
         )
         console.print(Text("     " + meta, style="dim"))
         console.print(Text("     ") + _snippet(hit.snippet))
@@ -86,9 +92,38 @@ def _snippet(snippet: "Snippet") -> Text:
 
 
 def results_json(found: "SearchResults") -> None:
-    """One JSON object per hit, one per line (JSON Lines)."""
+    """One JSON object per hit, one per line (JSON Lines); with facets, a
+    last line ``{"total": N, "facets": {...}}``."""
     for hit in found.hits:
         click.echo(json.dumps(hit.to_json(), ensure_ascii=False))
+    if found.facets is not None:
+        click.echo(json.dumps({"total": found.total, "facets": found.facets.to_json()}, ensure_ascii=False))
+
+
+def report(found: "SearchResults", as_json: bool, explain: bool) -> None:
+    """Everything a search has to say: notes, suggestion, hits, facets."""
+    if explain and found.explanation:
+        stderr().print(Text("query: ", style="bold cyan") + Text(found.explanation))
+    for message in found.notices:
+        notice(message)
+    if found.suggestion:
+        notice(f"Did you mean «{found.suggestion}»?")
+    if as_json:
+        results_json(found)
+        return
+    results(found)
+    if found.facets is not None and found.total:
+        facets(found)
+
+
+def facets(found: "SearchResults") -> None:
+    """Match counts by source and by year, one line each."""
+    console = stdout()
+    console.print()
+    for label, counts in (("sources", found.facets.sources), ("years", found.facets.years)):
+        line = Text(f"{label}: ", style="bold")
+        line.append(" · ".join(f"{key} {count}" for key, count in counts.items()) or "–")
+        console.print(line)
 
 
 @contextmanager

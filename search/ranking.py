@@ -1,0 +1,116 @@
+"""Re-ranking the best BM25F candidates: term proximity and recency.
+
+Whoosh scores each query word on its own; documents in which the query words
+stand close together are far more often the ones the user meant, so the top
+candidates get a boost for the tightest window holding several query words.
+With ``recent``, newer documents get a boost that halves every year.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from whoosh.searching import Searcher
+
+# How many top BM25F candidates are re-ranked.
+RERANK_DEPTH = 100
+# A window of this many positions counts as "close together".
+PROXIMITY_WINDOW = 8
+# Score multiplier for a document whose window holds every query word.
+PROXIMITY_WEIGHT = 0.3
+RECENCY_WEIGHT = 0.5
+RECENCY_HALF_LIFE_DAYS = 365.0
+
+Candidate = tuple[int, float]  # (document number, score)
+
+
+def _positions(searcher: Searcher, field: str, lemmas: frozenset[str], docnums: list[int]) -> dict[int, list[int]]:
+    """Positions of any of ``lemmas`` in ``field`` for each of ``docnums`` (sorted)."""
+    found: dict[int, list[int]] = {}
+    reader = searcher.reader()
+    for lemma in lemmas:
+        if (field, lemma) not in reader:
+            continue
+        postings = reader.postings(field, lemma)
+        for docnum in docnums:
+            if not postings.is_active():
+                break
+            if postings.id() < docnum:
+                postings.skip_to(docnum)
+                if not postings.is_active():
+                    break
+            if postings.id() == docnum:
+                found.setdefault(docnum, []).extend(postings.value_as("positions"))
+    return found
+
+
+def best_window(occurrences: list[tuple[int, int]], concepts: int, window: int) -> int:
+    """Most distinct concepts among (position, concept) pairs within ``window`` positions."""
+    occurrences.sort()
+    best = 0
+    counts: dict[int, int] = {}
+    start = 0
+    for position, concept in occurrences:
+        counts[concept] = counts.get(concept, 0) + 1
+        while position - occurrences[start][0] >= window:
+            old = occurrences[start][1]
+            counts[old] -= 1
+            if not counts[old]:
+                del counts[old]
+            start += 1
+        best = max(best, len(counts))
+        if best == concepts:
+            break
+    return best
+
+
+def proximity(searcher: Searcher, docnums: list[int], concepts: Sequence[frozenset[str]]) -> dict[int, float]:
+    """For each document, 0–1: how many query words share its tightest window."""
+    if len(concepts) < 2:
+        return {}
+    ordered = sorted(docnums)
+    per_doc: dict[int, list[tuple[int, int]]] = {}
+    for index, lemmas in enumerate(concepts):
+        for field in ("body", "title"):
+            offset = 0 if field == "body" else -1_000_000  # keep title and body apart
+            for docnum, positions in _positions(searcher, field, lemmas, ordered).items():
+                per_doc.setdefault(docnum, []).extend((p + offset, index) for p in positions)
+    return {
+        docnum: (best_window(occurrences, len(concepts), PROXIMITY_WINDOW) - 1) / (len(concepts) - 1)
+        for docnum, occurrences in per_doc.items()
+    }
+
+
+def recency(searcher: Searcher, docnums: list[int]) -> dict[int, float]:
+    """0–1 per document: 1 for the newest candidate, halving every year older."""
+    column = searcher.reader().column_reader("date")
+    dates: dict[int, dt.datetime] = {}
+    for docnum in docnums:
+        value = column[docnum]
+        if isinstance(value, dt.datetime) and value.year > 1:
+            dates[docnum] = value
+    if not dates:
+        return {}
+    newest = max(dates.values())
+    return {
+        docnum: 0.5 ** ((newest - value).days / RECENCY_HALF_LIFE_DAYS) for docnum, value in dates.items()
+    }
+
+
+def rerank(
+    searcher: Searcher,
+    candidates: list[Candidate],
+    concepts: Sequence[frozenset[str]],
+    recent: bool = False,
+) -> list[Candidate]:
+    """Re-score the candidates by proximity (and recency) and sort them again."""
+    docnums = [docnum for docnum, _ in candidates]
+    close = proximity(searcher, docnums, concepts)
+    new = recency(searcher, docnums) if recent else {}
+    rescored = [
+        (docnum, score * (1 + PROXIMITY_WEIGHT * close.get(docnum, 0.0)) * (1 + RECENCY_WEIGHT * new.get(docnum, 0.0)))
+        for docnum, score in candidates
+    ]
+    rescored.sort(key=lambda item: (-item[1], item[0]))
+    return rescored

@@ -1,0 +1,83 @@
+"""What a search returns: hits, a page of them, facet counts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterator
+
+from search.snippets import Snippet
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One search result."""
+
+    rank: int
+    id: str
+    title: str
+    date: dt.date | None
+    source: str
+    url: str
+    score: float | None  # None when sorted by date
+    snippet: Snippet
+    title_highlights: tuple[tuple[int, int], ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The stable JSON shape of a hit (see README, "JSON output")."""
+        return {
+            "rank": self.rank,
+            "id": self.id,
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "source": self.source or None,
+            "url": self.url or None,
+            "score": None if self.score is None else round(self.score, 4),
+            "snippet": self.snippet.text,
+            "highlights": [list(span) for span in self.snippet.highlights],
+            "title_highlights": [list(span) for span in self.title_highlights],
+        }
+
+
+@dataclass(frozen=True)
+class Facets:
+    """How many matching documents each source and each year has."""
+
+    sources: dict[str, int]
+    years: dict[str, int]
+
+    def to_json(self) -> dict[str, dict[str, int]]:
+        return {"source": self.sources, "year": self.years}
+
+
+@dataclass
+class SearchResults:
+    """A page of hits, the total number of matching documents, and notices.
+
+    ``match`` is the matching actually used: ``any`` when an all-terms query
+    matched nothing and fell back to any-term ranking (a notice says so).
+    ``suggestion`` is a corrected query when some words are unknown to the
+    index; ``explanation`` shows how the query was understood.
+    """
+
+    query: str
+    total: int
+    page: int
+    limit: int
+    match: str
+    hits: list[Hit] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)
+    suggestion: str | None = None
+    facets: Facets | None = None
+    explanation: str = ""
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.limit))
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def __len__(self) -> int:
+        return len(self.hits)

@@ -1,0 +1,222 @@
+"""Running a query: plan, search, re-rank, page, highlight, suggest, count facets."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from whoosh import query as wq
+from whoosh import sorting
+from whoosh.searching import Searcher
+from whoosh.support.levenshtein import damerau_levenshtein
+
+from search import ranking, thesaurus
+from search.querying import STOP_WORDS, MatchTerms, QueryPlan, normal_form, plan_query
+from search.results import Facets, Hit, SearchResults
+from search.snippets import Matcher, Snippet, highlight_all, make_snippet
+
+SORT_ORDERS = ("relevance", "newest", "oldest", "date")
+MATCH_MODES = ("all", "any")
+# How many distinctive words of a document define "documents like it".
+KEY_TERMS = 12
+FALLBACK_NOTICE = "No document contains all the words; showing documents with any of them."
+
+
+@dataclass(frozen=True)
+class SearchOptions:
+    """Everything about a search but the query text (see :meth:`Index.search`)."""
+
+    limit: int = 10
+    page: int = 1
+    sort: str = "relevance"
+    match: str = "all"
+    since: dt.date | None = None
+    until: dt.date | None = None
+    snippets: bool = True
+    recent: bool = False
+    facets: bool = False
+    synonyms: bool = True
+
+    def check(self) -> None:
+        if self.limit < 1 or self.page < 1:
+            raise ValueError("limit and page must be at least 1")
+        if self.sort not in SORT_ORDERS:
+            raise ValueError(f"sort must be one of {', '.join(SORT_ORDERS)}")
+        if self.match not in MATCH_MODES:
+            raise ValueError(f"match must be one of {', '.join(MATCH_MODES)}")
+        if self.since and self.until and self.since > self.until:
+            raise ValueError("since must not be after until")
+
+
+def _date_filter(options: SearchOptions) -> wq.Query | None:
+    if not (options.since or options.until):
+        return None
+    return wq.DateRange(
+        "date",
+        dt.datetime.combine(options.since, dt.time.min) if options.since else None,
+        dt.datetime.combine(options.until, dt.time.max) if options.until else None,
+    )
+
+
+class _Run:
+    """One execution of a plan: the Whoosh results, re-ranked for relevance."""
+
+    def __init__(self, searcher: Searcher, plan: QueryPlan, options: SearchOptions):
+        wanted = options.limit * options.page
+        arguments: dict[str, Any] = {"terms": False, "filter": _date_filter(options)}
+        if options.sort == "relevance":
+            arguments["limit"] = max(wanted, ranking.RERANK_DEPTH)
+        else:
+            arguments.update(limit=wanted, sortedby="date", reverse=options.sort != "oldest")
+        if options.facets:
+            arguments.update(
+                groupedby={"source": sorting.FieldFacet("source"), "year": sorting.FieldFacet("year")},
+                maptype=sorting.Count,
+            )
+        self.results = searcher.search(plan.query, **arguments)
+        self.total = len(self.results)
+        # Sorted by date, Whoosh's "score" is the sort key: no relevance score then.
+        by_relevance = options.sort == "relevance"
+        ranked = [(hit.docnum, (hit.score or 0.0) if by_relevance else None) for hit in self.results]
+        if options.sort == "relevance" and ranked:
+            depth = ranking.RERANK_DEPTH
+            ranked = ranking.rerank(searcher, ranked[:depth], plan.concepts, options.recent) + ranked[depth:]
+        self.ranked = ranked
+
+
+def run_search(searcher: Searcher, text: str, options: SearchOptions, policy: str) -> SearchResults:
+    """Search ``text`` with ``options`` on an open searcher."""
+    options.check()
+    reader = searcher.reader()
+    synonyms = thesaurus.default(policy) if options.synonyms else None
+    plan = plan_query(text, options.match, policy, reader, synonyms)
+    run = _Run(searcher, plan, options)
+    match = options.match
+    if run.total == 0 and match == "all":
+        fallback = plan_query(text, "any", policy, reader, synonyms)
+        if repr(fallback.query) != repr(plan.query):
+            fallback_run = _Run(searcher, fallback, options)
+            if fallback_run.total:
+                plan, run, match = fallback, fallback_run, "any"
+                plan.notices.append(FALLBACK_NOTICE)
+    first = (options.page - 1) * options.limit
+    page = run.ranked[first : first + options.limit]
+    matcher = Matcher(plan.terms)
+    hits = [
+        _hit(searcher, rank, docnum, score, matcher if options.snippets else None)
+        for rank, (docnum, score) in enumerate(page, first + 1)
+    ]
+    return SearchResults(
+        query=text,
+        total=run.total,
+        page=options.page,
+        limit=options.limit,
+        match=match,
+        hits=hits,
+        notices=list(plan.notices),
+        suggestion=suggest(searcher, text, plan),
+        facets=_facets(run.results) if options.facets else None,
+        explanation=str(plan.query),
+    )
+
+
+def _hit(searcher: Searcher, rank: int, docnum: int, score: float | None, matcher: Matcher | None) -> Hit:
+    fields = searcher.stored_fields(docnum)
+    title = fields.get("title", "")
+    date = fields.get("date")
+    return Hit(
+        rank=rank,
+        id=fields["id"],
+        title=title,
+        date=date.date() if date else None,
+        source=fields.get("source", ""),
+        url=fields.get("url", ""),
+        score=score,
+        snippet=make_snippet(fields.get("body", ""), matcher) if matcher else Snippet(""),
+        title_highlights=highlight_all(title, matcher).highlights if matcher else (),
+    )
+
+
+def _facets(results) -> Facets:
+    def counts(name: str) -> dict[str, int]:
+        groups = results.groups(name)
+        pairs = [(str(key), count) for key, count in groups.items() if key not in (None, "")]
+        return dict(sorted(pairs, key=lambda pair: (-pair[1], pair[0])))
+
+    years = counts("year")
+    return Facets(sources=counts("source"), years=dict(sorted(years.items())))
+
+
+def _closest_word(searcher: Searcher, form: str) -> str | None:
+    """The indexed surface form nearest to ``form``.
+
+    Whoosh's corrector (a fast Levenshtein automaton) goes first; it does not
+    count a swap of two letters («Ташкнет») as one edit, so when it finds
+    nothing, the words sharing the first two letters are compared by
+    Damerau-Levenshtein distance, the more frequent winning ties.
+    """
+    maxdist = 2 if len(form) > 5 else 1
+    corrections = searcher.corrector("exact").suggest(form, limit=1, maxdist=maxdist)
+    if corrections:
+        return corrections[0]
+    reader = searcher.reader()
+    best: tuple[int, int, str] | None = None
+    for raw in reader.expand_prefix("exact", form[:2]):
+        candidate = raw.decode("utf-8")
+        if abs(len(candidate) - len(form)) > maxdist:
+            continue
+        distance = damerau_levenshtein(form, candidate, maxdist + 1)
+        if distance <= maxdist:
+            key = (distance, -reader.doc_frequency("exact", candidate), candidate)
+            best = key if best is None or key < best else best
+    return best[2] if best else None
+
+
+def suggest(searcher: Searcher, text: str, plan: QueryPlan) -> str | None:
+    """The query with unknown words replaced by the closest indexed words.
+
+    A word is unknown when none of its lemmas occurs in the index.
+    """
+    reader = searcher.reader()
+    replacements: dict[str, str] = {}
+    for word, lemmas in plan.words:
+        form = normal_form(word)
+        if form in STOP_WORDS or len(form) < 4 or form.isdigit():
+            continue
+        if any(reader.doc_frequency(field, lemma) for lemma in lemmas for field in ("body", "title")):
+            continue
+        correction = _closest_word(searcher, form)
+        if correction:
+            replacements[word] = correction
+    if not replacements:
+        return None
+    suggestion = text
+    for word, correction in replacements.items():
+        suggestion = suggestion.replace(word, correction, 1)
+    return suggestion
+
+
+def find_similar(searcher: Searcher, docnum: int, limit: int, policy: str) -> SearchResults:
+    """Documents sharing the most distinctive words of document ``docnum``.
+
+    Uses Whoosh's key-term extraction (Bo1 model) over the stored body, then
+    an any-term search for those terms, the document itself excluded.
+    """
+    fields = searcher.stored_fields(docnum)
+    text = f"{fields.get('title', '')}\n{fields.get('body', '')}"
+    candidates = searcher.key_terms_from_text("body", text, numterms=KEY_TERMS * 3)
+    key_terms = [(w, s) for w, s in candidates if w not in STOP_WORDS and not w.isdigit()][:KEY_TERMS]
+    query = wq.Or([wq.Term(field, word, boost=weight) for word, weight in key_terms for field in ("title", "body")])
+    results = searcher.search(query, limit=limit, mask={docnum}, terms=False)
+    matcher = Matcher(MatchTerms(policy, frozenset(word for word, _ in key_terms)))
+    hits = [_hit(searcher, rank, hit.docnum, hit.score or 0.0, matcher) for rank, hit in enumerate(results, 1)]
+    return SearchResults(
+        query=f"similar:{fields['id']}",
+        total=len(hits),
+        page=1,
+        limit=limit,
+        match="any",
+        hits=hits,
+        explanation="key terms: " + ", ".join(word for word, _ in key_terms),
+    )
