@@ -133,8 +133,12 @@ def user_thesaurus_path() -> Path | None:
 
 
 @lru_cache(maxsize=8)
-def load(policy: str = DEFAULT_POLICY, user_file: Path | None = None) -> Thesaurus:
-    """The shipped thesaurus plus the user's, lemmatised for ``policy`` (cached)."""
+def load(policy: str = DEFAULT_POLICY, user_file: Path | None = None, version: float = 0.0) -> Thesaurus:
+    """The shipped thesaurus plus the user's, lemmatised for ``policy``.
+
+    Cached; ``version`` (the user file's modification time) makes an edited
+    file load afresh.
+    """
     groups = read_groups(SHIPPED)
     if user_file is not None:
         groups = groups + read_groups(user_file)
@@ -143,4 +147,9 @@ def load(policy: str = DEFAULT_POLICY, user_file: Path | None = None) -> Thesaur
 
 def default(policy: str = DEFAULT_POLICY) -> Thesaurus:
     """The thesaurus searches use unless told otherwise."""
-    return load(policy, user_thesaurus_path())
+    user_file = user_thesaurus_path()
+    try:
+        version = user_file.stat().st_mtime if user_file else 0.0
+    except OSError:
+        version = 0.0  # read_groups reports the missing file
+    return load(policy, user_file, version)

@@ -150,3 +150,50 @@ def test_bad_option_values_are_usage_errors(runner, cli_index):
 def test_python_dash_m_and_version():
     result = subprocess.run([sys.executable, "-m", "search", "--version"], capture_output=True, text=True, check=True)
     assert result.stdout.startswith("search, version")
+
+
+def test_query_filters_sorting_and_facets(runner, cli_index):
+    result = run(
+        runner, "query", "министр", "--index", cli_index, "--any", "--since", "2019", "--until", "декабрь 2021",
+        "--sort", "oldest", "--facets",
+    )
+    assert result.exit_code == 0
+    assert result.stdout.index("2019-09-24") < result.stdout.index("2021-10-14")
+    assert "sources:" in result.stdout and "years: 2019 1 · 2021 1" in result.stdout
+
+
+def test_query_json_facets_line(runner, cli_index):
+    result = run(runner, "query", "министр", "--index", cli_index, "--any", "--facets", "--json")
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert set(lines[-1]) == {"total", "facets"}
+    assert set(lines[-1]["facets"]) == {"source", "year"}
+    assert all("rank" in line for line in lines[:-1])
+
+
+def test_bad_date_option_is_a_usage_error(runner, cli_index):
+    result = run(runner, "query", "министр", "--index", cli_index, "--since", "вчера")
+    assert result.exit_code == 2
+    assert "is not a date" in result.stderr
+
+
+def test_explain_and_suggestion_go_to_stderr(runner, cli_index):
+    result = run(runner, "query", "Ташкнет", "--index", cli_index, "--explain")
+    assert result.exit_code == 1
+    assert "query: " in result.stderr and "Did you mean «ташкенте»?" in result.stderr
+
+
+def test_no_synonyms_option(runner, tmp_path):
+    path = tmp_path / "ix"
+    source = tmp_path / "docs.jsonl"
+    source.write_text(json.dumps({"id": "kg", "body": "Визит в Кыргызстан"}, ensure_ascii=False), encoding="utf-8")
+    run(runner, "build", source, "--index", path)
+    assert run(runner, "query", "Киргизия", "--index", path).exit_code == 0
+    assert run(runner, "query", "Киргизия", "--index", path, "--no-synonyms").exit_code == 1
+
+
+def test_similar_command(runner, cli_index):
+    result = run(runner, "similar", "t-minsk-cis", "--index", cli_index, "-n", "2", "--json")
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert hits[0]["id"] == "t-sco" and len(hits) == 2
+    missing = run(runner, "similar", "nope", "--index", cli_index)
+    assert missing.exit_code == 2 and "no document with id 'nope'" in missing.stderr

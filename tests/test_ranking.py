@@ -1,0 +1,27 @@
+"""Re-ranking: proximity of the query words, and recency."""
+
+from search.ranking import best_window
+
+
+def ids(results):
+    return [hit.id for hit in results]
+
+
+FILLER = " ".join(["сотрудничество"] * 30)
+
+
+def test_documents_with_the_words_together_rank_first(fresh_index):
+    fresh_index.add(
+        [
+            {"id": "apart", "body": f"Визит состоялся. {FILLER} Министр выступил."},
+            {"id": "together", "body": f"Визит министра состоялся. {FILLER} Итоги подведены."},
+        ]
+    )
+    assert ids(fresh_index.search("визит министра")) == ["together", "apart"]
+
+
+def test_best_window_counts_distinct_concepts():
+    occurrences = [(0, 0), (1, 0), (20, 1), (22, 2), (25, 1)]
+    assert best_window(list(occurrences), 3, window=8) == 2
+    assert best_window(list(occurrences), 3, window=30) == 3
+    assert best_window([(5, 0)], 2, window=8) == 1

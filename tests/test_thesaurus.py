@@ -1,0 +1,97 @@
+"""The domain thesaurus: shipped file, expansion at query time, user files."""
+
+import pytest
+
+from search import thesaurus
+from search.querying import plan_query
+from search.thesaurus import Thesaurus, ThesaurusError, read_groups
+
+
+def ids(results):
+    return [hit.id for hit in results]
+
+
+DOCS = [
+    {"id": "kg", "title": "Визит в Кыргызстан", "body": "Министр посетил Кыргызстан и провёл переговоры."},
+    {"id": "kirg", "title": "Новости Киргизии", "body": "В Киргизии прошли консультации министров."},
+    {"id": "adj", "title": "Киргизская делегация", "body": "Киргизская делегация прибыла на переговоры."},
+    {"id": "full", "title": "Сообщение", "body": "Кыргызская Республика и Россия подписали соглашение."},
+    {"id": "mfa", "title": "Заявление", "body": "Министерство иностранных дел выступило с заявлением."},
+]
+
+
+@pytest.fixture
+def synonyms_index(fresh_index):
+    fresh_index.add(DOCS)
+    return fresh_index
+
+
+def test_shipped_thesaurus_is_valid_and_has_no_entry_twice():
+    groups = read_groups(thesaurus.SHIPPED)
+    assert len(groups) >= 150
+    seen = {}
+    for number, group in enumerate(groups):
+        for entry in group.get("terms", []) + group.get("related", []):
+            key = entry.lower().replace("ё", "е")
+            assert key not in seen, f"{entry!r} in groups {seen[key]} and {number}"
+            seen[key] = number
+    for required in ("Кыргызстан", "Белоруссия", "МИД", "ООН", "ШОС", "ЕАЭС", "ОДКБ", "НАТО", "БРИКС", "МАГАТЭ"):
+        assert required.lower() in seen
+
+
+def test_a_country_name_finds_its_other_names_and_adjective(synonyms_index):
+    found = ids(synonyms_index.search("Киргизия", limit=10))
+    assert set(found) == {"kg", "kirg", "adj", "full"}
+    assert found[0] == "kirg"  # the name typed weighs more than its variants
+
+
+def test_synonyms_can_be_switched_off(synonyms_index):
+    assert ids(synonyms_index.search("Киргизия", synonyms=False)) == ["kirg"]
+
+
+def test_multiword_entry_in_a_query(synonyms_index):
+    found = set(ids(synonyms_index.search("Кыргызская Республика")))
+    assert {"full", "kg", "kirg"} <= found
+    assert "mfa" in ids(synonyms_index.search("МИД"))
+
+
+def test_expansions_are_highlighted(synonyms_index):
+    hit = next(h for h in synonyms_index.search("Киргизия") if h.id == "kg")
+    assert "Кыргызстан" in {hit.snippet.text[s:e] for s, e in hit.snippet.highlights}
+
+
+def test_explanation_shows_the_expansion(synonyms_index):
+    assert "кыргызстан^0.5" in synonyms_index.search("Киргизия").explanation
+
+
+def test_groups_sharing_an_entry_are_merged():
+    merged = Thesaurus([{"terms": ["Бирма", "Мьянма"]}, {"terms": ["Мьянма", "Республика Союз Мьянма"]}])
+    assert len(merged) == 1
+    texts = {e.text for e in merged.expansions(("бирма",))}
+    assert texts == {"Мьянма", "Республика Союз Мьянма"}
+
+
+def test_related_words_weigh_less_than_synonyms():
+    small = Thesaurus([{"terms": ["Япония", "Страна восходящего солнца"], "related": ["японский"]}])
+    weights = {e.text: e.weight for e in small.expansions(("япония",))}
+    assert weights["Страна восходящего солнца"] > weights["японский"]
+
+
+def test_user_thesaurus_from_the_environment(tmp_path, monkeypatch, synonyms_index):
+    user = tmp_path / "mine.toml"
+    user.write_text('[[group]]\nterms = ["соглашение", "договорённость"]\n', encoding="utf-8")
+    monkeypatch.setenv(thesaurus.USER_ENV, str(user))
+    assert thesaurus.user_thesaurus_path() == user
+    plan = plan_query("договорённость", thesaurus=thesaurus.default())
+    assert ("body", "соглашение") in set(plan.query.iter_all_terms())
+
+
+def test_broken_user_thesaurus_is_a_clear_error(tmp_path, monkeypatch, synonyms_index):
+    user = tmp_path / "broken.toml"
+    user.write_text("[[group]\nterms = [", encoding="utf-8")
+    monkeypatch.setenv(thesaurus.USER_ENV, str(user))
+    with pytest.raises(ThesaurusError, match="not valid TOML"):
+        synonyms_index.search("Киргизия")
+    user.write_text('[[group]]\nwords = ["a"]\n', encoding="utf-8")
+    with pytest.raises(ThesaurusError, match="only 'terms' and 'related'"):
+        thesaurus.load(user_file=user)
