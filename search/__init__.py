@@ -1,7 +1,8 @@
 """Full-text search for Russian-language foreign-ministry press releases.
 
 The public API is :class:`Index` (with :class:`Document`, :class:`Hit`,
-:class:`SearchResults`, :class:`AddReport` and :class:`SearchError`).
+:class:`SearchResults`, :class:`Facets`, :class:`AddReport` and
+:class:`SearchError`).
 Names are imported lazily so that ``import search`` stays fast for the CLI.
 """
 
@@ -13,8 +14,9 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Index": "search.index",
-    "Hit": "search.index",
-    "SearchResults": "search.index",
+    "Hit": "search.results",
+    "SearchResults": "search.results",
+    "Facets": "search.results",
     "Document": "search.documents",
     "AddReport": "search.indexing",
     "Snippet": "search.snippets",
@@ -26,7 +28,8 @@ __all__ = sorted(_EXPORTS)
 if TYPE_CHECKING:  # pragma: no cover
     from search.documents import Document
     from search.errors import SearchError
-    from search.index import Hit, Index, SearchResults
+    from search.index import Index
+    from search.results import Facets, Hit, SearchResults
     from search.indexing import AddReport
     from search.snippets import Snippet
 

@@ -14,18 +14,18 @@ import os
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
-from whoosh.index import FileIndex, LockError
+from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
-from search import store
-from search.corpus import Problem, Record
+from search import ranking, store
 from search.analysis import DEFAULT_POLICY
-from search.documents import Document
-from search.morphology import AMBIGUITY_POLICIES
-from search.errors import IndexLockedError, SearchError
-from search.indexing import AddReport, write_documents
+from search.corpus import Problem, Record
 from search.dates import date_bound
-from search.results import Hit, SearchResults
+from search.documents import Document
+from search.errors import SearchError
+from search.indexing import AddReport, write_documents
+from search.morphology import AMBIGUITY_POLICIES
+from search.results import SearchResults
 from search.searching import SearchOptions, find_similar, run_search
 
 DocumentLike = Document | Mapping[str, Any] | Record | Problem
@@ -166,10 +166,7 @@ class Index:
         return deleted
 
     def _writing(self):
-        try:
-            return store.write_lock(self.path)
-        except LockError as error:  # pragma: no cover - Whoosh's own lock
-            raise IndexLockedError(f"the index at {self.path} is locked: {error}") from None
+        return store.write_lock(self.path)
 
     def _record_update(self) -> None:
         self._meta["updated"] = store.now()
@@ -194,7 +191,7 @@ class Index:
         """A Whoosh searcher on the latest committed state (kept open, refreshed)."""
         whoosh_index = self._current()
         if self._searcher is None:
-            self._searcher = whoosh_index.searcher()
+            self._searcher = whoosh_index.searcher(weighting=ranking.weighting())
         else:
             self._searcher = self._searcher.refresh()
         return self._searcher

@@ -11,8 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+from whoosh import scoring
 from whoosh.searching import Searcher
 
+# BM25F parameters: length normalisation and term-frequency saturation.
+BM25_B = 0.75
+BM25_K1 = 1.2
 # How many top BM25F candidates are re-ranked.
 RERANK_DEPTH = 100
 # A window of this many positions counts as "close together".
@@ -23,6 +27,11 @@ RECENCY_WEIGHT = 0.5
 RECENCY_HALF_LIFE_DAYS = 365.0
 
 Candidate = tuple[int, float]  # (document number, score)
+
+
+def weighting() -> scoring.WeightingModel:
+    """The first-stage scoring model."""
+    return scoring.BM25F(B=BM25_B, K1=BM25_K1)
 
 
 def _positions(searcher: Searcher, field: str, lemmas: frozenset[str], docnums: list[int]) -> dict[int, list[int]]:
