@@ -117,3 +117,13 @@ def test_missing_id_is_derived_stably(tmp_path):
     second, _ = read(path)
     assert first[0].document.id == second[0].document.id
     assert first[0].document.id.startswith("sha:")
+
+
+def test_field_overrides_name_the_columns_to_use(tmp_path):
+    from search.corpus import ReadOptions
+
+    path = tmp_path / "custom.jsonl"
+    path.write_text(json.dumps({"id": "c1", "заголовок": "Заявление", "текст": "Текст заявления"}, ensure_ascii=False), encoding="utf-8")
+    items = list(CorpusReader([path], ReadOptions({"title": "заголовок", "body": "текст"})))
+    assert [(r.document.title, r.document.body) for r in items] == [("Заявление", "Текст заявления")]
+    assert items[0].origin == str(path.resolve())
