@@ -214,6 +214,7 @@ class Index:
         recent: bool = False,
         facets: bool = False,
         synonyms: bool = True,
+        collapse: bool = True,
     ) -> SearchResults:
         """Run a query and return one page of ranked, highlighted hits.
 
@@ -225,6 +226,9 @@ class Index:
         ``recent`` favours newer documents; ``facets`` counts the matches by
         source and year. ``synonyms=False`` turns off the thesaurus (which
         also searches «Кыргызстан» for «Киргизия», at a lower weight).
+        Near-duplicates (one release republished by several outlets) fold
+        into their best-placed copy, listed in ``hit.copies``, unless
+        ``collapse=False``; totals count every copy.
         ``snippets=False`` skips highlighting, for scripts
         that only need ids and scores. Malformed query syntax degrades to
         plain words, with a notice.
@@ -240,6 +244,7 @@ class Index:
             recent=recent,
             facets=facets,
             synonyms=synonyms,
+            collapse=collapse,
         )
         return run_search(self.searcher(), query, options, self.ambiguity)
 

@@ -22,6 +22,7 @@ from whoosh.writing import SegmentWriter
 
 from search.corpus import Problem, Record
 from search.documents import Document, RecordError, document_from_record
+from search.duplicates import DuplicateFinder, signature
 from search.errors import SearchError
 
 # Memory each Whoosh writer may use for its posting buffer before spilling.
@@ -33,8 +34,10 @@ class AddReport:
     """What a write did: counts, problems with their locations, and time."""
 
     added: int = 0
-    replaced: int = 0
+    updated: int = 0
     unchanged: int = 0
+    removed: int = 0
+    duplicates: int = 0
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     documents: int = 0
@@ -52,8 +55,10 @@ class AddReport:
     def to_json(self) -> dict[str, Any]:
         return {
             "added": self.added,
-            "replaced": self.replaced,
+            "updated": self.updated,
             "unchanged": self.unchanged,
+            "removed": self.removed,
+            "duplicates": self.duplicates,
             "skipped": [{"location": p.location, "reason": p.reason} for p in self.skipped],
             "warnings": [{"location": p.location, "reason": p.reason} for p in self.warnings],
             "seconds": round(self.seconds, 3),
@@ -112,8 +117,8 @@ class _ParallelWriter(MpWriter):
         SegmentWriter.cancel(self)
 
 
-def document_fields(document: Document) -> dict[str, Any]:
-    """The Whoosh fields for one document."""
+def document_fields(document: Document, origin: str = "") -> dict[str, Any]:
+    """The Whoosh fields for one document (near-duplicate fields excepted)."""
     fields: dict[str, Any] = {
         "id": document.id,
         "title": document.title,
@@ -125,20 +130,36 @@ def document_fields(document: Document) -> dict[str, Any]:
     }
     if document.source:
         fields["source"] = document.source
+    if origin:
+        fields["origin"] = origin
     if document.date:
         fields["date"] = dt.datetime.combine(document.date, dt.time())
         fields["year"] = str(document.date.year)
     return fields
 
 
-def known_documents(ix: FileIndex) -> dict[str, str]:
-    """Map every id in the index to its content hash, read from columns (fast)."""
+@dataclass(frozen=True)
+class Known:
+    """What the index holds already, read from columns (fast): content hash by
+    id, and (id, group, signature) for near-duplicate detection."""
+
+    hashes: dict[str, str]
+    signatures: list[tuple[str, str, bytes]]
+
+
+def known_documents(ix: FileIndex) -> Known:
     with ix.reader() as reader:
         if reader.doc_count() == 0:
-            return {}
+            return Known({}, [])
         ids = reader.column_reader("id")
         hashes = reader.column_reader("content_hash")
-        return {ids[n]: hashes[n] for n in reader.all_doc_ids()}
+        groups = reader.column_reader("dup_group")
+        signatures = reader.column_reader("minhash")
+        numbers = list(reader.all_doc_ids())
+        return Known(
+            {ids[n]: hashes[n] for n in numbers},
+            [(ids[n], groups[n], signatures[n]) for n in numbers],
+        )
 
 
 def _as_record(item: Any, number: int) -> Record | Problem:
@@ -171,6 +192,7 @@ def write_documents(
     report = AddReport()
     number = 0
     known = known_documents(ix)
+    finder = DuplicateFinder(known.signatures)
     seen: dict[str, str] = {}
     if procs > 1:
         writer: SegmentWriter = _ParallelWriter(ix, procs, limitmb=WRITER_LIMIT_MB)
@@ -182,7 +204,7 @@ def write_documents(
             if isinstance(record, Problem):
                 report.problems.append(record)
             else:
-                _write_one(writer, record, known, seen, report)
+                _write_one(writer, record, known.hashes, finder, seen, report)
             if on_progress:
                 on_progress(number, "reading")
         if on_progress:
@@ -200,6 +222,7 @@ def _write_one(
     writer: SegmentWriter,
     record: Record,
     known: dict[str, str],
+    finder: DuplicateFinder,
     seen: dict[str, str],
     report: AddReport,
 ) -> None:
@@ -217,7 +240,13 @@ def _write_one(
         return
     if old_hash is not None:
         writer.delete_by_term("id", document.id)
-        report.replaced += 1
+        finder.forget(document.id)
+        report.updated += 1
     else:
         report.added += 1
-    writer.add_document(**document_fields(document))
+    fields = document_fields(document, record.origin)
+    fields["minhash"] = signature(document.body)
+    fields["dup_group"] = finder.assign(document.id, fields["minhash"])
+    if fields["dup_group"] != document.id:
+        report.duplicates += 1
+    writer.add_document(**fields)

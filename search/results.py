@@ -11,6 +11,14 @@ from search.snippets import Snippet
 
 
 @dataclass(frozen=True)
+class Copy:
+    """Another publication of a hit's release (a near-duplicate), collapsed into it."""
+
+    id: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Hit:
     """One search result."""
 
@@ -23,6 +31,7 @@ class Hit:
     score: float | None  # None when sorted by date
     snippet: Snippet
     title_highlights: tuple[tuple[int, int], ...] = ()
+    copies: tuple[Copy, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         """The stable JSON shape of a hit (see README, "JSON output")."""
@@ -37,6 +46,7 @@ class Hit:
             "snippet": self.snippet.text,
             "highlights": [list(span) for span in self.snippet.highlights],
             "title_highlights": [list(span) for span in self.title_highlights],
+            "copies": [{"id": copy.id, "source": copy.source or None} for copy in self.copies],
         }
 
 

@@ -6,11 +6,11 @@ indexed value changes: indexes built with another version must be rebuilt.
 
 from __future__ import annotations
 
-from whoosh.fields import DATETIME, ID, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, DATETIME, ID, STORED, TEXT, Schema
 
 from search.analysis import DEFAULT_POLICY, lemma_analyzer, surface_analyzer
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Title words weigh more than body words in BM25F ranking.
 TITLE_BOOST = 2.0
@@ -21,7 +21,9 @@ def build_schema(policy: str = DEFAULT_POLICY) -> Schema:
 
     ``title`` and ``body`` hold lemmas for ranked search; ``exact`` holds the
     surface forms of both (lowercased, ё folded) for exact-form and prefix
-    search; ``year`` serves facet counts; ``policy`` is the lemma ambiguity policy
+    search; ``year`` serves facet counts; ``dup_group`` names the group of
+    near-duplicates a document belongs to and ``minhash`` holds its signature
+    (see :mod:`search.duplicates`); ``origin`` is the file it was read from; ``policy`` is the lemma ambiguity policy
     (see :func:`search.morphology.lemmas`); ``content_hash`` lets incremental builds skip unchanged documents.
     """
     return Schema(
@@ -35,4 +37,7 @@ def build_schema(policy: str = DEFAULT_POLICY) -> Schema:
         url=STORED(),
         lang=ID(stored=True),
         content_hash=ID(stored=True, sortable=True),
+        dup_group=ID(stored=True, sortable=True),
+        minhash=COLUMN(),
+        origin=ID(sortable=True),
     )

@@ -13,11 +13,14 @@ from whoosh.support.levenshtein import damerau_levenshtein
 
 from search import ranking, thesaurus
 from search.querying import STOP_WORDS, MatchTerms, QueryPlan, normal_form, plan_query
-from search.results import Facets, Hit, SearchResults
+from search.results import Copy, Facets, Hit, SearchResults
 from search.snippets import Matcher, Snippet, highlight_all, make_snippet
 
 SORT_ORDERS = ("relevance", "newest", "oldest", "date")
 MATCH_MODES = ("all", "any")
+# With collapsing, fetch this many times the hits shown, so that pages stay
+# full after near-duplicates fold into their best-placed copy.
+COLLAPSE_HEADROOM = 2
 # How many distinctive words of a document define "documents like it".
 KEY_TERMS = 12
 FALLBACK_NOTICE = "No document contains all the words; showing documents with any of them."
@@ -37,6 +40,7 @@ class SearchOptions:
     recent: bool = False
     facets: bool = False
     synonyms: bool = True
+    collapse: bool = True
 
     def check(self) -> None:
         if self.limit < 1 or self.page < 1:
@@ -64,6 +68,8 @@ class _Run:
 
     def __init__(self, searcher: Searcher, plan: QueryPlan, options: SearchOptions):
         wanted = options.limit * options.page
+        if options.collapse:
+            wanted *= COLLAPSE_HEADROOM
         arguments: dict[str, Any] = {"terms": False, "filter": _date_filter(options)}
         if options.sort == "relevance":
             arguments["limit"] = max(wanted, ranking.RERANK_DEPTH)
@@ -82,7 +88,27 @@ class _Run:
         if options.sort == "relevance" and ranked:
             depth = ranking.RERANK_DEPTH
             ranked = ranking.rerank(searcher, ranked[:depth], plan.concepts, options.recent) + ranked[depth:]
-        self.ranked = ranked
+        self.ranked: list[tuple[int, float | None, list[int]]] = (
+            _collapse(searcher, ranked) if options.collapse else [(d, s, []) for d, s in ranked]
+        )
+
+
+def _collapse(searcher: Searcher, ranked: list[tuple[int, float | None]]) -> list[tuple[int, float | None, list[int]]]:
+    """Keep the best-placed document of each near-duplicate group; the others
+    become its copies."""
+    groups = searcher.reader().column_reader("dup_group")
+    kept: list[tuple[int, float | None, list[int]]] = []
+    by_group: dict[str, list[int]] = {}
+    for docnum, score in ranked:
+        group = groups[docnum]
+        if group and group in by_group:
+            by_group[group].append(docnum)
+            continue
+        copies: list[int] = []
+        if group:
+            by_group[group] = copies
+        kept.append((docnum, score, copies))
+    return kept
 
 
 def run_search(searcher: Searcher, text: str, options: SearchOptions, policy: str) -> SearchResults:
@@ -104,8 +130,8 @@ def run_search(searcher: Searcher, text: str, options: SearchOptions, policy: st
     page = run.ranked[first : first + options.limit]
     matcher = Matcher(plan.terms)
     hits = [
-        _hit(searcher, rank, docnum, score, matcher if options.snippets else None)
-        for rank, (docnum, score) in enumerate(page, first + 1)
+        _hit(searcher, rank, docnum, score, matcher if options.snippets else None, copies)
+        for rank, (docnum, score, copies) in enumerate(page, first + 1)
     ]
     return SearchResults(
         query=text,
@@ -121,8 +147,16 @@ def run_search(searcher: Searcher, text: str, options: SearchOptions, policy: st
     )
 
 
-def _hit(searcher: Searcher, rank: int, docnum: int, score: float | None, matcher: Matcher | None) -> Hit:
+def _hit(
+    searcher: Searcher,
+    rank: int,
+    docnum: int,
+    score: float | None,
+    matcher: Matcher | None,
+    copies: list[int] = (),
+) -> Hit:
     fields = searcher.stored_fields(docnum)
+    reader = searcher.reader()
     title = fields.get("title", "")
     date = fields.get("date")
     return Hit(
@@ -135,6 +169,9 @@ def _hit(searcher: Searcher, rank: int, docnum: int, score: float | None, matche
         score=score,
         snippet=make_snippet(fields.get("body", ""), matcher) if matcher else Snippet(""),
         title_highlights=highlight_all(title, matcher).highlights if matcher else (),
+        copies=tuple(
+            Copy(reader.column_reader("id")[n], reader.column_reader("source")[n] or "") for n in copies
+        ),
     )
 
 

@@ -35,9 +35,9 @@ def run(runner, *args, **kwargs):
 def test_build_prints_a_summary(runner, tmp_path, releases_path):
     result = run(runner, "build", releases_path, "--index", tmp_path / "ix")
     assert result.exit_code == 0
-    assert "8 added, 0 replaced, 0 unchanged, 0 skipped" in result.stdout
+    assert "8 added, 0 updated, 0 unchanged, 0 removed, 0 skipped" in result.stdout
     again = run(runner, "build", releases_path, "--index", tmp_path / "ix")
-    assert "0 added, 0 replaced, 8 unchanged" in again.stdout
+    assert "0 added, 0 updated, 8 unchanged" in again.stdout
 
 
 def test_build_json_report(runner, tmp_path):
@@ -93,7 +93,7 @@ def test_query_json_lines(runner, cli_index):
     hits = [json.loads(line) for line in result.stdout.splitlines()]
     assert [hit["rank"] for hit in hits] == [1, 2]
     assert set(hits[0]) == {
-        "rank", "id", "title", "date", "source", "url", "score", "snippet", "highlights", "title_highlights",
+        "rank", "id", "title", "date", "source", "url", "score", "snippet", "highlights", "title_highlights", "copies",
     }
     for hit in hits:
         assert all(hit["snippet"][s:e].startswith("Лавров") for s, e in hit["highlights"])

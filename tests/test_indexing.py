@@ -16,7 +16,7 @@ def ids(results):
 
 def test_add_reports_counts_and_documents(fresh_index, releases_path):
     report = fresh_index.add(CorpusReader([releases_path]))
-    assert (report.added, report.replaced, report.unchanged) == (8, 0, 0)
+    assert (report.added, report.updated, report.unchanged) == (8, 0, 0)
     assert report.documents == len(fresh_index) == 8
     assert report.problems == []
 
@@ -24,14 +24,14 @@ def test_add_reports_counts_and_documents(fresh_index, releases_path):
 def test_second_add_of_the_same_data_changes_nothing(fresh_index, releases_path):
     fresh_index.add(CorpusReader([releases_path]))
     report = fresh_index.add(CorpusReader([releases_path]))
-    assert (report.added, report.replaced, report.unchanged) == (0, 0, 8)
+    assert (report.added, report.updated, report.unchanged) == (0, 0, 8)
     assert len(fresh_index) == 8
 
 
 def test_known_id_replaces_the_old_document(fresh_index):
     fresh_index.add([{"id": "d1", "title": "Старый заголовок", "body": "Переговоры в Минске"}])
     report = fresh_index.add([{"id": "d1", "title": "Новый заголовок", "body": "Переговоры в Ташкенте"}])
-    assert (report.added, report.replaced) == (0, 1)
+    assert (report.added, report.updated) == (0, 1)
     assert len(fresh_index) == 1
     assert ids(fresh_index.search("Минск")) == []
     hit = fresh_index.search("Ташкент").hits[0]
@@ -127,7 +127,7 @@ def test_parallel_writer_indexes_everything(tmp_path):
         again = ix.add(documents[:10] + [{"id": "d0", "body": "Изменённый текст"}], procs=2)
         assert again.unchanged == 10 and len(again.skipped) == 1
         changed = ix.add([{"id": "d1", "body": "Изменённый текст"}], procs=2)
-        assert changed.replaced == 1 and len(ix) == 600
+        assert changed.updated == 1 and len(ix) == 600
 
 
 def test_create_refuses_to_overwrite_an_index(tmp_path):

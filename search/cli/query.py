@@ -48,6 +48,7 @@ def _date_option(name: str, end: bool, help_text: str):
 @click.option("--recent", is_flag=True, help="Favour newer documents («latest on X»).")
 @click.option("--facets", is_flag=True, help="Also count the matches by source and year.")
 @click.option("--no-synonyms", is_flag=True, help="Do not expand names with the thesaurus.")
+@click.option("--no-collapse", is_flag=True, help="Show every copy of a republished release separately.")
 @click.option("--explain", is_flag=True, help="Show how the query was understood (on stderr).")
 @json_option
 @color_option
@@ -64,6 +65,7 @@ def query(
     recent: bool,
     facets: bool,
     no_synonyms: bool,
+    no_collapse: bool,
     explain: bool,
     as_json: bool,
 ) -> None:
@@ -101,6 +103,7 @@ def query(
             recent=recent,
             facets=facets,
             synonyms=not no_synonyms,
+            collapse=not no_collapse,
         )
     render.report(results, as_json=as_json, explain=explain)
     if results.total == 0:

@@ -82,6 +82,10 @@ def results(found: "SearchResults") -> None:
         console.print(Text("     ") + _snippet(hit.snippet))
         if hit.url:
             console.print(Text("     " + hit.url, style="blue"))
+        if hit.copies:
+            sources = ", ".join(dict.fromkeys(copy.source or copy.id for copy in hit.copies))
+            noun = "copy" if len(hit.copies) == 1 else "copies"
+            console.print(Text(f"     +{len(hit.copies)} {noun}: {sources}", style="dim"))
     if found.pages > found.page:
         console.print()
         console.print(Text(f"Page {found.page} of {found.pages}: next page with --page {found.page + 1}", style="dim"))
@@ -186,11 +190,12 @@ def build_summary(report: "AddReport", index_path: Path, ignored: Sequence[str] 
         errors.print(
             Text(f"ignored {len(ignored)} file(s) of unsupported type, e.g. {ignored[0]}", style="dim")
         )
-    handled = report.added + report.replaced + report.unchanged
+    handled = report.added + report.updated + report.unchanged
     rate = handled / report.seconds if report.seconds else 0.0
     console = stdout()
     console.print(
         f"Indexed into {index_path}/ in {report.seconds:.1f} s ({rate:,.0f} docs/s): "
-        f"{report.added} added, {report.replaced} replaced, {report.unchanged} unchanged, "
-        f"{len(report.skipped)} skipped. The index now holds {report.documents} documents."
+        f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.removed} removed, {len(report.skipped)} skipped; {report.duplicates} near-duplicates "
+        f"found. The index now holds {report.documents} documents."
     )
