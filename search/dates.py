@@ -1,7 +1,8 @@
 """Dates as they appear in corpora and press releases.
 
 Accepts ISO dates and timestamps, ``дд.мм.гггг`` (also ``дд.мм.гг``) and
-Russian dates with month names («10 сентября 2017 года», «сентябрь 2017»).
+Russian dates with month names («10 сентября 2017 года», «сентябрь 2017»),
+with or without a time of day («10.09.2017 14:30», «10 сентября 2017, 14:30»).
 """
 
 from __future__ import annotations
@@ -20,6 +21,18 @@ _MONTH_WORD = re.compile(
 )
 _DOTTED = re.compile(r"^(\d{1,2})[./](\d{1,2})[./](\d{2}|\d{4})$")
 _ISO_PREFIX = re.compile(r"^(\d{4})-(\d{2})-(\d{2})")
+# A time of day before or after the date, as news sites print it:
+# «14:30 10.09.2017», «10.09.2017 14:30», «10 сентября 2017 года, в 14:30 (мск)».
+_TIME = r"\d{1,2}:\d{2}(?::\d{2})?"
+_WITH_TIME = re.compile(
+    rf"^(?:{_TIME}[\s,|]+)?(.+?)(?:[\s,|]+(?:в\s+)?{_TIME}(?:\s*\(?(?:мск|msk|utc|gmt)\)?)?)?$",
+    re.IGNORECASE,
+)
+# Full dates inside running text, for pages that print their date in the text.
+_DATE_IN_TEXT = re.compile(
+    r"(?<![\d.])(?:(\d{1,2})\s+([а-яё]+)\s+(\d{4})|(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})-(\d{2})-(\d{2}))(?![\d.]\d)",
+    re.IGNORECASE,
+)
 
 
 def month_number(word: str) -> int | None:
@@ -33,7 +46,8 @@ def month_number(word: str) -> int | None:
 def parse_date(text: str | None) -> dt.date | None:
     """Parse a date written any common way; ``None`` when it is not a date.
 
-    A bare month and year («сентябрь 2017») gives the first of the month.
+    A bare month and year («сентябрь 2017») gives the first of the month; a
+    time of day next to the date is allowed and ignored.
     """
     if not text:
         return None
@@ -42,6 +56,7 @@ def parse_date(text: str | None) -> dt.date | None:
         if _ISO_PREFIX.match(text):
             match = _ISO_PREFIX.match(text)
             return dt.date(*(int(g) for g in match.groups()))
+        text = _WITH_TIME.match(text).group(1)
         match = _DOTTED.match(text)
         if match:
             day, month, year = (int(g) for g in match.groups())
@@ -56,6 +71,25 @@ def parse_date(text: str | None) -> dt.date | None:
                 return dt.date(int(year), month, int(day) if day else 1)
     except ValueError:
         return None
+    return None
+
+
+def find_date(text: str) -> dt.date | None:
+    """The first full date (day, month and year) written in running text:
+    «… 10 сентября 2017 года …», «10.09.2017», «2017-09-10»; ``None`` if none."""
+    for match in _DATE_IN_TEXT.finditer(text):
+        day, word, year, *numbers = match.groups()
+        try:
+            if word:
+                month = month_number(word)
+                if month:
+                    return dt.date(int(year), month, int(day))
+            elif numbers[0]:
+                return dt.date(int(numbers[2]), int(numbers[1]), int(numbers[0]))
+            else:
+                return dt.date(*(int(g) for g in numbers[3:]))
+        except ValueError:
+            continue
     return None
 
 

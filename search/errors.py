@@ -15,6 +15,10 @@ class IndexVersionError(SearchError):
     """The index was built by an incompatible version, or is unreadable."""
 
 
+class IndexDamagedError(SearchError):
+    """Files of the index cannot be read."""
+
+
 class IndexLockedError(SearchError):
     """Another process is writing the index."""
 

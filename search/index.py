@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pickle
+import struct
+import zlib
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
@@ -22,13 +26,15 @@ from search.analysis import DEFAULT_POLICY
 from search.corpus import Problem, Record
 from search.dates import date_bound
 from search.documents import Document
-from search.errors import SearchError
+from search.errors import IndexDamagedError, SearchError
 from search.indexing import AddReport, write_documents
 from search.morphology import AMBIGUITY_POLICIES
 from search.results import SearchResults
 from search.searching import SearchOptions, find_similar, run_search
 
 DocumentLike = Document | Mapping[str, Any] | Record | Problem
+# How reading a truncated or overwritten index file fails inside Whoosh.
+DAMAGE_ERRORS = (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError)
 
 
 class Index:
@@ -114,16 +120,29 @@ class Index:
         *,
         procs: int = 1,
         on_progress: Callable[[int, str], None] | None = None,
+        prune: bool = False,
+        keep_partial: bool = False,
     ) -> AddReport:
         """Add documents; one with a known id replaces the old one.
 
         Documents are :class:`Document` objects or dicts with the fields of
         the JSONL format. Unchanged documents are skipped, unusable ones are
         reported in the returned :class:`AddReport`; everything is committed
-        at once at the end, or nothing is.
+        at once at the end, or nothing is. ``prune`` also deletes documents
+        whose source file has vanished. On Ctrl-C, ``keep_partial`` commits
+        the documents read so far (``report.interrupted``); otherwise nothing
+        is written and ``KeyboardInterrupt`` propagates. ``procs=2`` indexes
+        in two processes (worth it for large inputs).
         """
         with self._writing():
-            report = write_documents(self._current(), documents, procs=procs, on_progress=on_progress)
+            report = write_documents(
+                self._current(),
+                documents,
+                procs=procs,
+                on_progress=on_progress,
+                prune=prune,
+                keep_partial=keep_partial,
+            )
             self._record_update()
         return report
 
@@ -137,7 +156,8 @@ class Index:
         """Replace the whole index with ``documents``.
 
         The new index is built beside the old one and takes its place only
-        when complete; until then searches see the old one.
+        when complete; until then searches see the old one. Interrupted or
+        failed, the new one is discarded and the old one stays.
         """
         with self._writing():
             name, fresh = store.new_generation(self.path, self.ambiguity)
@@ -190,11 +210,23 @@ class Index:
     def searcher(self) -> Searcher:
         """A Whoosh searcher on the latest committed state (kept open, refreshed)."""
         whoosh_index = self._current()
-        if self._searcher is None:
-            self._searcher = whoosh_index.searcher(weighting=ranking.weighting())
-        else:
-            self._searcher = self._searcher.refresh()
+        with self._reading():
+            if self._searcher is None:
+                self._searcher = whoosh_index.searcher(weighting=ranking.weighting())
+            else:
+                self._searcher = self._searcher.refresh()
         return self._searcher
+
+    @contextmanager
+    def _reading(self) -> Iterator[None]:
+        """Turn the ways a damaged index file fails into one clear error."""
+        try:
+            yield
+        except DAMAGE_ERRORS as error:
+            raise IndexDamagedError(
+                f"the index at {self.path} is damaged ({type(error).__name__}: {error}); "
+                "`search check` tells more, `search build --rebuild` repairs it"
+            ) from None
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """The stored fields of one document, or ``None``."""
@@ -246,7 +278,9 @@ class Index:
             synonyms=synonyms,
             collapse=collapse,
         )
-        return run_search(self.searcher(), query, options, self.ambiguity)
+        searcher = self.searcher()
+        with self._reading():
+            return run_search(searcher, query, options, self.ambiguity)
 
     def similar(self, doc_id: str, limit: int = 10) -> SearchResults:
         """Documents most like the one with ``doc_id`` (by its key words).
@@ -257,4 +291,5 @@ class Index:
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
             raise SearchError(f"no document with id {doc_id!r} in {self.path}")
-        return find_similar(searcher, docnum, limit, self.ambiguity)
+        with self._reading():
+            return find_similar(searcher, docnum, limit, self.ambiguity)

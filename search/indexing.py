@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import multiprocessing
+import os
 import queue
 import signal
 import threading
@@ -20,6 +21,7 @@ from whoosh.index import FileIndex
 from whoosh.multiproc import MpWriter
 from whoosh.writing import SegmentWriter
 
+from search.columns import Column
 from search.corpus import Problem, Record
 from search.documents import Document, RecordError, document_from_record
 from search.duplicates import DuplicateFinder, signature
@@ -41,6 +43,7 @@ class AddReport:
     problems: list[Problem] = field(default_factory=list)
     seconds: float = 0.0
     documents: int = 0
+    interrupted: bool = False
 
     @property
     def skipped(self) -> list[Problem]:
@@ -63,6 +66,7 @@ class AddReport:
             "warnings": [{"location": p.location, "reason": p.reason} for p in self.warnings],
             "seconds": round(self.seconds, 3),
             "documents": self.documents,
+            "interrupted": self.interrupted,
         }
 
 
@@ -140,24 +144,27 @@ def document_fields(document: Document, origin: str = "") -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Known:
-    """What the index holds already, read from columns (fast): content hash by
-    id, and (id, group, signature) for near-duplicate detection."""
+    """What the index holds already, read from columns (fast): content hash and
+    origin file by id, and (id, group, signature) for near-duplicate detection."""
 
     hashes: dict[str, str]
+    origins: dict[str, str]
     signatures: list[tuple[str, str, bytes]]
 
 
 def known_documents(ix: FileIndex) -> Known:
     with ix.reader() as reader:
         if reader.doc_count() == 0:
-            return Known({}, [])
-        ids = reader.column_reader("id")
-        hashes = reader.column_reader("content_hash")
-        groups = reader.column_reader("dup_group")
-        signatures = reader.column_reader("minhash")
+            return Known({}, {}, [])
+        def column(name: str) -> Column:
+            return Column(reader, name)
+
+        ids, hashes, origins = column("id"), column("content_hash"), column("origin")
+        groups, signatures = column("dup_group"), column("minhash")
         numbers = list(reader.all_doc_ids())
         return Known(
             {ids[n]: hashes[n] for n in numbers},
+            {ids[n]: origins[n] for n in numbers},
             [(ids[n], groups[n], signatures[n]) for n in numbers],
         )
 
@@ -173,12 +180,39 @@ def _as_record(item: Any, number: int) -> Record | Problem:
     return Record(location, document)
 
 
+class _DeferredInterrupt:
+    """Turns Ctrl-C into a flag checked between documents, so that a document
+    is never half-written and the final commit is never cut short."""
+
+    def __init__(self) -> None:
+        self.requested = False
+        self._previous: Any = None
+
+    def __enter__(self) -> "_DeferredInterrupt":
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        self.requested = True
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+
+
+def _vanished(origin: str) -> bool:
+    return bool(origin) and "://" not in origin and not os.path.exists(origin)
+
+
 def write_documents(
     ix: FileIndex,
     items: Iterable[Document | Mapping[str, Any] | Record | Problem],
     *,
     procs: int = 1,
     on_progress: Callable[[int, str], None] | None = None,
+    prune: bool = False,
+    keep_partial: bool = False,
 ) -> AddReport:
     """Add or replace documents, skipping unchanged ones, in one atomic commit.
 
@@ -186,7 +220,11 @@ def write_documents(
     reported by a reader; problems and unusable records are collected in the
     report. ``on_progress(count, phase)`` is called with the number of items
     handled, in phase ``reading``, and once more in phase ``committing`` before
-    the (possibly long) final merge and commit.
+    the (possibly long) final merge and commit. ``prune`` also deletes the
+    documents whose source file no longer exists. On Ctrl-C, with
+    ``keep_partial`` the documents read so far are committed and the report
+    says ``interrupted``; without it nothing is written and
+    ``KeyboardInterrupt`` is raised.
     """
     started = time.perf_counter()
     report = AddReport()
@@ -198,21 +236,32 @@ def write_documents(
         writer: SegmentWriter = _ParallelWriter(ix, procs, limitmb=WRITER_LIMIT_MB)
     else:
         writer = ix.writer(limitmb=WRITER_LIMIT_MB)
-    try:
-        for number, item in enumerate(items, 1):
-            record = _as_record(item, number)
-            if isinstance(record, Problem):
-                report.problems.append(record)
-            else:
-                _write_one(writer, record, known.hashes, finder, seen, report)
+    with _DeferredInterrupt() as interrupt:
+        try:
+            for number, item in enumerate(items, 1):
+                record = _as_record(item, number)
+                if isinstance(record, Problem):
+                    report.problems.append(record)
+                else:
+                    _write_one(writer, record, known.hashes, finder, seen, report)
+                if on_progress:
+                    on_progress(number, "reading")
+                if interrupt.requested:
+                    break
+            if interrupt.requested and not keep_partial:
+                raise KeyboardInterrupt
+            report.interrupted = interrupt.requested
+            if prune and not report.interrupted:
+                for doc_id, origin in known.origins.items():
+                    if doc_id not in seen and _vanished(origin):
+                        writer.delete_by_term("id", doc_id)
+                        report.removed += 1
             if on_progress:
-                on_progress(number, "reading")
-        if on_progress:
-            on_progress(number, "committing")
-        writer.commit()
-    except BaseException:
-        writer.cancel()
-        raise
+                on_progress(number, "committing")
+            writer.commit()
+        except BaseException:
+            writer.cancel()
+            raise
     report.documents = ix.doc_count()
     report.seconds = time.perf_counter() - started
     return report

@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from whoosh import scoring
 from whoosh.searching import Searcher
 
+from search.columns import Column
+
 # BM25F parameters: length normalisation and term-frequency saturation.
 BM25_B = 0.75
 BM25_K1 = 1.2
@@ -93,10 +95,10 @@ def proximity(searcher: Searcher, docnums: list[int], concepts: Sequence[frozens
 
 def recency(searcher: Searcher, docnums: list[int]) -> dict[int, float]:
     """0–1 per document: 1 for the newest candidate, halving every year older."""
-    column = searcher.reader().column_reader("date")
+    column = Column(searcher.reader(), "date")
     dates: dict[int, dt.datetime] = {}
     for docnum in docnums:
-        value = column[docnum]
+        value = column.get(docnum)
         if isinstance(value, dt.datetime) and value.year > 1:
             dates[docnum] = value
     if not dates:

@@ -12,6 +12,7 @@ from whoosh.searching import Searcher
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from search import ranking, thesaurus
+from search.columns import Column
 from search.querying import STOP_WORDS, MatchTerms, QueryPlan, normal_form, plan_query
 from search.results import Copy, Facets, Hit, SearchResults
 from search.snippets import Matcher, Snippet, highlight_all, make_snippet
@@ -96,7 +97,7 @@ class _Run:
 def _collapse(searcher: Searcher, ranked: list[tuple[int, float | None]]) -> list[tuple[int, float | None, list[int]]]:
     """Keep the best-placed document of each near-duplicate group; the others
     become its copies."""
-    groups = searcher.reader().column_reader("dup_group")
+    groups = Column(searcher.reader(), "dup_group")
     kept: list[tuple[int, float | None, list[int]]] = []
     by_group: dict[str, list[int]] = {}
     for docnum, score in ranked:
@@ -156,7 +157,6 @@ def _hit(
     copies: list[int] = (),
 ) -> Hit:
     fields = searcher.stored_fields(docnum)
-    reader = searcher.reader()
     title = fields.get("title", "")
     date = fields.get("date")
     return Hit(
@@ -169,10 +169,13 @@ def _hit(
         score=score,
         snippet=make_snippet(fields.get("body", ""), matcher) if matcher else Snippet(""),
         title_highlights=highlight_all(title, matcher).highlights if matcher else (),
-        copies=tuple(
-            Copy(reader.column_reader("id")[n], reader.column_reader("source")[n] or "") for n in copies
-        ),
+        copies=tuple(_copy(searcher, n) for n in copies),
     )
+
+
+def _copy(searcher: Searcher, docnum: int) -> Copy:
+    reader = searcher.reader()
+    return Copy(Column(reader, "id")[docnum], Column(reader, "source")[docnum] or "")
 
 
 def _facets(results) -> Facets:

@@ -197,3 +197,49 @@ def test_similar_command(runner, cli_index):
     assert hits[0]["id"] == "t-sco" and len(hits) == 2
     missing = run(runner, "similar", "nope", "--index", cli_index)
     assert missing.exit_code == 2 and "no document with id 'nope'" in missing.stderr
+
+
+def test_remove_command(runner, cli_index):
+    result = run(runner, "remove", "t-japan", "t-nope", "--index", cli_index)
+    assert result.exit_code == 0 and "Removed 1 of 2" in result.stdout
+    assert run(runner, "remove", "t-japan", "--index", cli_index).exit_code == 1
+
+
+def test_check_command(runner, cli_index):
+    result = run(runner, "check", "--index", cli_index, "--json")
+    report = json.loads(result.stdout)
+    assert result.exit_code == 0 and report["ok"] and report["documents"] == 8
+    assert run(runner, "check", "--index", cli_index).stdout.startswith("OK:")
+
+
+def test_check_reports_a_damaged_segment(runner, cli_index):
+    victim = max((p for p in cli_index.iterdir() if p.suffix == ".seg"), key=lambda p: p.stat().st_size)
+    victim.write_bytes(victim.read_bytes()[:100])
+    result = run(runner, "check", "--index", cli_index)
+    assert result.exit_code == 2
+    assert "problem:" in result.stderr and "search build --rebuild" in result.stderr
+
+
+def test_errors_file_lists_every_problem(runner, tmp_path):
+    errors = tmp_path / "errors.jsonl"
+    result = run(runner, "build", FIXTURES / "bad_records.jsonl", "--index", tmp_path / "ix", "--errors", errors)
+    assert result.exit_code == 3
+    entries = [json.loads(line) for line in errors.read_text(encoding="utf-8").splitlines()]
+    assert len(entries) == 6 and sum(e["skipped"] for e in entries) == 5
+    assert entries[0]["location"].endswith("bad_records.jsonl:2")
+
+
+def test_field_option(runner, tmp_path):
+    source = tmp_path / "custom.jsonl"
+    source.write_text(json.dumps({"key": "k1", "текст": "Переговоры в Минске"}, ensure_ascii=False), encoding="utf-8")
+    result = run(runner, "build", source, "--index", tmp_path / "ix", "--field", "body=текст", "--field", "id=key")
+    assert result.exit_code == 0
+    assert json.loads(run(runner, "query", "Минск", "--index", tmp_path / "ix", "--json").stdout)["id"] == "k1"
+    assert run(runner, "build", source, "--index", tmp_path / "ix", "--field", "nonsense").exit_code == 2
+
+
+def test_searching_a_damaged_index_gives_a_clear_error(runner, cli_index):
+    victim = max((p for p in cli_index.iterdir() if p.suffix == ".seg"), key=lambda p: p.stat().st_size)
+    victim.write_bytes(victim.read_bytes()[:100])
+    result = run(runner, "query", "Лавров", "--index", cli_index)
+    assert result.exit_code == 2 and "is damaged" in result.stderr and "search check" in result.stderr

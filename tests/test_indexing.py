@@ -137,3 +137,57 @@ def test_create_refuses_to_overwrite_an_index(tmp_path):
     with pytest.raises(SearchError, match="already exists"):
         Index.create(tmp_path / "index")
     Index.create(tmp_path / "index", overwrite=True).close()
+
+
+def test_segments_without_some_columns_are_read_correctly(fresh_index):
+    # First commit: no dates, no sources, no origins; second: all of them.
+    fresh_index.add([{"id": f"u{n}", "body": f"Сообщение без даты номер {n}"} for n in range(3)])
+    fresh_index.add([{"id": "dated", "date": "2020-01-01", "source": "mid.ru", "body": "Сообщение с датой"}])
+    assert fresh_index.add([{"id": "u0", "body": "Сообщение без даты номер 0"}]).unchanged == 1
+    hits = fresh_index.search("сообщение", recent=True, limit=10).hits
+    assert hits[0].id == "dated" and hits[0].source == "mid.ru"
+
+
+def interrupting(documents, after):
+    import os
+    import signal
+
+    for number, document in enumerate(documents, 1):
+        yield document
+        if number == after:
+            os.kill(os.getpid(), signal.SIGINT)
+
+
+def many(count):
+    return [{"id": f"d{n}", "body": f"Министр провёл встречу номер {n}."} for n in range(count)]
+
+
+def test_ctrl_c_with_keep_partial_commits_what_was_read(fresh_index):
+    report = fresh_index.add(interrupting(many(50), after=20), keep_partial=True)
+    # The signal arrives while the 21st document is being read; it is finished.
+    assert report.interrupted and report.added == 21
+    assert len(fresh_index) == 21
+
+
+def test_ctrl_c_without_keep_partial_writes_nothing(fresh_index):
+    with pytest.raises(KeyboardInterrupt):
+        fresh_index.add(interrupting(many(50), after=20))
+    assert len(fresh_index) == 0
+
+
+def test_prune_removes_documents_of_vanished_files(tmp_path, fresh_index):
+    import json
+
+    folder = tmp_path / "releases"
+    folder.mkdir()
+    for name in ("a", "b"):
+        (folder / f"{name}.jsonl").write_text(
+            json.dumps({"id": name, "body": f"Текст документа {name}"}, ensure_ascii=False), encoding="utf-8"
+        )
+    fresh_index.add(CorpusReader([folder]))
+    (folder / "b.jsonl").unlink()
+    kept = fresh_index.add(CorpusReader([folder]))
+    assert kept.removed == 0 and len(fresh_index) == 2
+    pruned = fresh_index.add(CorpusReader([folder]), prune=True)
+    assert pruned.removed == 1 and pruned.unchanged == 1
+    assert fresh_index.document("b") is None and fresh_index.document("a")

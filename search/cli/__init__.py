@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from search import __version__
-from search.cli.build import build
+from search.cli.build import build, check, remove
 from search.cli.query import query, similar
 
 
@@ -22,5 +22,7 @@ def main() -> None:
 
 
 main.add_command(build)
+main.add_command(remove)
+main.add_command(check)
 main.add_command(query)
 main.add_command(similar)

@@ -1,4 +1,4 @@
-"""``search build``: index corpus files into an index directory."""
+"""``search build``, ``search remove`` and ``search check``: writing and verifying the index."""
 
 from __future__ import annotations
 
@@ -9,6 +9,8 @@ from pathlib import Path
 import click
 
 from search.cli.options import (
+    EXIT_FAILURE,
+    EXIT_INTERRUPTED,
     EXIT_PARTIAL,
     CliError,
     color_option,
@@ -38,10 +40,35 @@ def _auto_procs(total_bytes: int) -> int:
     return 2 if cores >= 2 and total_bytes >= PARALLEL_MIN_BYTES else 1
 
 
+def _field_overrides(values: tuple[str, ...]) -> dict[str, str]:
+    from search.documents import FIELD_ALIASES
+
+    overrides = {}
+    for value in values:
+        name, _, column = value.partition("=")
+        if not column or name not in FIELD_ALIASES:
+            raise click.BadParameter(
+                f"{value!r}: expected FIELD=COLUMN with FIELD one of {', '.join(FIELD_ALIASES)}",
+                param_hint="--field",
+            )
+        overrides[name] = column
+    return overrides
+
+
+def _write_errors(path: Path, report) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        for problem in report.problems:
+            entry = {"location": problem.location, "reason": problem.reason, "skipped": problem.skipped}
+            handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
+
+
 @click.command()
 @click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
 @index_option
 @click.option("--rebuild", is_flag=True, help="Start over: replace the whole index with these sources.")
+@click.option("--prune", is_flag=True, help="Also remove documents whose source files no longer exist.")
+@click.option("--field", "fields", multiple=True, metavar="FIELD=COLUMN", help="Read FIELD from COLUMN (repeatable), e.g. body=текст.")
+@click.option("--errors", "errors_file", type=click.Path(dir_okay=False, path_type=Path), help="Write every skipped record and warning to FILE (JSON Lines).")
 @click.option(
     "--procs",
     type=click.IntRange(1, 64),
@@ -51,28 +78,40 @@ def _auto_procs(total_bytes: int) -> int:
 @json_option
 @color_option
 @library_errors
-def build(sources: tuple[Path, ...], index_path: Path, rebuild: bool, procs: int | None, as_json: bool) -> None:
+def build(
+    sources: tuple[Path, ...],
+    index_path: Path,
+    rebuild: bool,
+    prune: bool,
+    fields: tuple[str, ...],
+    errors_file: Path | None,
+    procs: int | None,
+    as_json: bool,
+) -> None:
     """Index SOURCES (files or directories; default ./corpus) into the index.
 
     Incremental by default: a document whose id is already indexed replaces
     the old one, unchanged documents are skipped. Bad records are reported
     with file and line and skipped; the rest is indexed and committed at once.
-    Exit status 3 when some records were skipped.
+    Ctrl-C commits the documents read so far (with --rebuild: keeps the old
+    index). Exit status 3 when some records were skipped, 130 when interrupted.
 
     \b
     Example:
       search build
       search build ../shared/corpus/derived/diplomacy_ru.jsonl.gz --index /tmp/dip
+      search build releases/ --prune --errors problems.jsonl
+      search build export.csv --field body=текст --field title=заголовок
       search build releases/ --rebuild
     """
     from search.cli import render
-    from search.corpus import CorpusReader
+    from search.corpus import CorpusReader, ReadOptions
     from search.errors import IndexVersionError
     from search.index import Index
 
-    reader = CorpusReader(list(sources) or _default_sources())
+    reader = CorpusReader(list(sources) or _default_sources(), ReadOptions(_field_overrides(fields)))
     if not reader.files:
-        raise CliError("the sources hold no files to index (expected .jsonl, .json, .txt or .gz)")
+        raise CliError("the sources hold no files to index (expected " + _supported() + ")")
     procs = procs or _auto_procs(reader.total_bytes)
     try:
         ix = Index.open_or_create(index_path)
@@ -81,13 +120,92 @@ def build(sources: tuple[Path, ...], index_path: Path, rebuild: bool, procs: int
             raise
         ix = Index.create(index_path, overwrite=True)
     with ix, render.build_progress(reader, enabled=not as_json) as on_progress:
-        if rebuild:
-            report = ix.rebuild(reader, procs=procs, on_progress=on_progress)
-        else:
-            report = ix.add(reader, procs=procs, on_progress=on_progress)
+        try:
+            if rebuild:
+                report = ix.rebuild(reader, procs=procs, on_progress=on_progress)
+            else:
+                report = ix.add(reader, procs=procs, on_progress=on_progress, prune=prune, keep_partial=True)
+        except KeyboardInterrupt:
+            render.stderr().print("Interrupted: the rebuild was rolled back; the index is as it was.")
+            raise SystemExit(EXIT_INTERRUPTED) from None
+    if errors_file:
+        _write_errors(errors_file, report)
     if as_json:
         click.echo(json.dumps(report.to_json(), ensure_ascii=False))
     else:
         render.build_summary(report, index_path, ignored=reader.ignored)
+    if report.interrupted:
+        render.stderr().print(
+            f"Interrupted: committed the {report.added + report.updated} new or changed documents read so far; "
+            "run the same build again to finish."
+        )
+        raise SystemExit(EXIT_INTERRUPTED)
     if report.skipped:
         raise SystemExit(EXIT_PARTIAL)
+
+
+def _supported() -> str:
+    from search.corpus import supported
+
+    return supported()
+
+
+@click.command()
+@click.argument("ids", nargs=-1, required=True, metavar="ID...")
+@index_option
+@json_option
+@library_errors
+def remove(ids: tuple[str, ...], index_path: Path, as_json: bool) -> None:
+    """Remove the documents with these ids from the index.
+
+    Exit status 1 when none of them was in the index.
+
+    \b
+    Example:
+      search remove mid-2017-0320-japan
+      search remove id1 id2 id3 --json
+    """
+    from search.index import Index
+
+    with Index.open(index_path) as ix:
+        removed = ix.delete(ids)
+        remaining = len(ix)
+    if as_json:
+        click.echo(json.dumps({"removed": removed, "requested": len(ids), "documents": remaining}))
+    else:
+        click.echo(f"Removed {removed} of {len(ids)} document(s); the index now holds {remaining} documents.")
+    if removed == 0:
+        raise SystemExit(1)
+
+
+@click.command()
+@index_option
+@json_option
+@library_errors
+def check(index_path: Path, as_json: bool) -> None:
+    """Verify the index: version, schema, and every segment readable.
+
+    Prints the document count and exactly what is wrong, if anything;
+    exit status 2 when there is a problem.
+
+    \b
+    Example:
+      search check
+      search check --index /tmp/dip --json
+    """
+    from search.checking import check_index
+
+    report = check_index(index_path)
+    if as_json:
+        click.echo(json.dumps(report.to_json(), ensure_ascii=False))
+    else:
+        status = "OK" if report.ok else "PROBLEMS FOUND"
+        click.echo(
+            f"{status}: {index_path} holds {report.documents} documents in {report.segments} segment(s) "
+            f"({report.deleted} deleted awaiting merge), schema version {report.schema_version}, "
+            f"{report.size_bytes / 1e6:.1f} MB."
+        )
+        for problem in report.problems:
+            click.echo(f"problem: {problem}", err=True)
+    if not report.ok:
+        raise SystemExit(EXIT_FAILURE)

@@ -1,10 +1,15 @@
-"""JSON Lines (one object per line) and JSON arrays of objects."""
+"""JSON Lines (one object per line) and JSON arrays of objects.
+
+UTF-8 is read as it is; files in another encoding (Windows-1251, KOI8-R)
+are recognised from their first 64 KB (see :mod:`search.corpus.encoding`).
+"""
 
 from __future__ import annotations
 
 import json
 from typing import IO, Iterator
 
+from search.corpus.encoding import DecodeError, TextLines, decode, undecodable
 from search.corpus.model import Origin, Problem, Record, convert
 
 
@@ -22,19 +27,17 @@ def _message(error: json.JSONDecodeError) -> str:
 
 
 def _read_lines(stream: IO[bytes], origin: Origin) -> Iterator[Record | Problem]:
-    for number, line in enumerate(stream, 1):
-        location = origin.at(number)
-        if number == 1 and line.startswith(b"\xef\xbb\xbf"):
-            line = line[3:]
+    lines = TextLines(stream)
+    for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
-        try:
-            text = line.decode("utf-8")
-        except UnicodeDecodeError as error:
-            yield Problem(location, f"not valid UTF-8 (byte 0x{line[error.start]:02x} at column {error.start + 1})")
+        location = origin.at(number)
+        reason = undecodable(line, lines.encoding)
+        if reason:
+            yield Problem(location, reason)
             continue
         try:
-            record = json.loads(text)
+            record = json.loads(line)
         except json.JSONDecodeError as error:
             yield Problem(location, f"broken JSON: {_message(error)} at column {error.colno}")
             continue
@@ -43,9 +46,9 @@ def _read_lines(stream: IO[bytes], origin: Origin) -> Iterator[Record | Problem]
 
 def _read_array(stream: IO[bytes], origin: Origin) -> Iterator[Record | Problem]:
     try:
-        records = json.loads(stream.read().decode("utf-8-sig"))
-    except UnicodeDecodeError as error:
-        yield Problem(origin.display, f"not valid UTF-8 (at byte {error.start})")
+        records = json.loads(decode(stream.read()))
+    except DecodeError as error:
+        yield Problem(origin.display, str(error))
         return
     except json.JSONDecodeError as error:
         yield Problem(origin.display, f"broken JSON: {_message(error)} at line {error.lineno} column {error.colno}")

@@ -1,0 +1,35 @@
+"""Reading per-document column values across all segments of an index.
+
+Whoosh's multi-segment column reader skips segments that have no column file
+for a field (when none of their documents had a value) and then numbers the
+documents of later segments wrongly; this reader asks each segment itself,
+and a segment without the column answers with the field's default.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from typing import Any
+
+from whoosh.reading import IndexReader
+
+
+class Column:
+    """``column[docnum]``: the value of one column field for a document."""
+
+    def __init__(self, reader: IndexReader, fieldname: str):
+        leaves = reader.leaf_readers()
+        self._offsets = [offset for _, offset in leaves]
+        self._readers = [segment.column_reader(fieldname) for segment, _ in leaves]
+
+    def __getitem__(self, docnum: int) -> Any:
+        part = bisect_right(self._offsets, docnum) - 1
+        return self._readers[part][docnum - self._offsets[part]]
+
+    def get(self, docnum: int, default: Any = None) -> Any:
+        """The value, or ``default`` where the document has none: a date
+        column's placeholder for "no date" does not convert to a date."""
+        try:
+            return self[docnum]
+        except (OverflowError, ValueError):
+            return default

@@ -1,0 +1,107 @@
+"""CSV and TSV files whose header row names the columns.
+
+Columns are matched to document fields by name, ignoring case and
+surrounding spaces, with the same aliases as JSON keys (``doc_id``, ``text``,
+``datetime`` …), so that published corpora such as the mid.ru releases
+(``doc_id, text, date, datetime, title, url``) index without options.
+"""
+
+from __future__ import annotations
+
+import csv
+from typing import IO, Iterator
+
+from search.corpus.encoding import TextLines, undecodable
+from search.corpus.model import Origin, Problem, Record, convert
+from search.dates import parse_date
+from search.documents import FIELD_ALIASES
+
+# Delimiters a header row may use; which one is decided from the header.
+_DELIMITERS = ",;\t|"
+# csv refuses fields over 128 KB by default; a press release with its
+# annexes can be longer. The limit is process-wide, so it is only ever raised
+# (to the largest value every platform's C long holds).
+_FIELD_LIMIT = 2**31 - 1
+_BODY_COLUMNS = ", ".join(FIELD_ALIASES["body"])
+
+
+def read_csv(stream: IO[bytes], origin: Origin) -> Iterator[Record | Problem]:
+    """Comma-separated values (or semicolons, as spreadsheet exports often have)."""
+    yield from _read(stream, origin, ",")
+
+
+def read_tsv(stream: IO[bytes], origin: Origin) -> Iterator[Record | Problem]:
+    """Tab-separated values."""
+    yield from _read(stream, origin, "\t")
+
+
+def _delimiter(head: str, default: str) -> str:
+    """The delimiter of a file starting with ``head``: the only candidate in
+    its header line, else the csv module's guess from the first lines."""
+    header = head.split("\n", 1)[0]
+    present = {d: header.count(d) for d in _DELIMITERS if d in header}
+    if len(present) <= 1:
+        return next(iter(present), default)
+    sample = head[: head.rfind("\n", 0, 16384) + 1] or head
+    try:
+        return csv.Sniffer().sniff(sample, delimiters="".join(present)).delimiter
+    except csv.Error:
+        return default if default in present else max(present, key=present.get)
+
+
+def _prefer_readable_date(record: dict[str, str]) -> None:
+    """Use the first date column that parses: the mid.ru corpora have both
+    ``date`` and ``datetime``, and either may be empty or «NA»."""
+    values = [record.get(name) for name in FIELD_ALIASES["date"]]
+    readable = next((v for v in values if v and parse_date(v)), None)
+    if readable:
+        record["date"] = readable
+
+
+def _read(stream: IO[bytes], origin: Origin, default: str) -> Iterator[Record | Problem]:
+    lines = TextLines(stream)
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
+    rows = csv.reader(lines, delimiter=_delimiter(lines.head, default))
+    names: list[str] | None = None
+    start = 1
+    while True:
+        try:
+            row = next(rows)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            yield Problem(origin.at(start), f"unreadable row: {error}")
+            start = rows.line_num + 1
+            continue
+        location, start = origin.at(start), rows.line_num + 1
+        if not any(cell.strip() for cell in row):
+            continue
+        if names is None:
+            names = [cell.strip().lstrip("\ufeff") for cell in row]
+            if not _has_body_column(names, origin):
+                yield Problem(location, f"no text column in the header ({', '.join(names)}); expected one of {_BODY_COLUMNS}")
+                return
+            continue
+        yield from _record(row, names, location, lines.encoding, origin)
+
+
+def _has_body_column(names: list[str], origin: Origin) -> bool:
+    lowered = {name.lower() for name in names}
+    return "body" in origin.options.fields or any(alias in lowered for alias in FIELD_ALIASES["body"])
+
+
+def _record(row: list[str], names: list[str], location: str, encoding: str, origin: Origin) -> Iterator[Record | Problem]:
+    extra = row[len(names):]
+    if any(cell.strip() for cell in extra):
+        yield Problem(location, f"{len(row)} fields where the header has {len(names)} (a delimiter or quote out of place?)")
+        return
+    record: dict[str, str] = {}
+    for name, value in zip(names, row + [""] * (len(names) - len(row))):
+        reason = undecodable(value, encoding, field=name)
+        if reason:
+            yield Problem(location, reason)
+            return
+        record[name] = value
+        record.setdefault(name.lower(), value)
+    _prefer_readable_date(record)
+    yield from convert(record, location, origin)
