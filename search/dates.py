@@ -29,8 +29,11 @@ _WITH_TIME = re.compile(
     re.IGNORECASE,
 )
 # Full dates inside running text, for pages that print their date in the text.
+# Years are 19xx or 20xx and the date must stand alone, so that numbers such
+# as «2353-10-11-2005» are not read as dates.
 _DATE_IN_TEXT = re.compile(
-    r"(?<![\d.])(?:(\d{1,2})\s+([а-яё]+)\s+(\d{4})|(\d{1,2})\.(\d{1,2})\.(\d{4})|(\d{4})-(\d{2})-(\d{2}))(?![\d.]\d)",
+    r"(?<![\d.-])(?:(\d{1,2})\s+([а-яё]+)\s+((?:19|20)\d\d)|(\d{1,2})\.(\d{1,2})\.((?:19|20)\d\d)"
+    r"|((?:19|20)\d\d)-(\d{2})-(\d{2}))(?![.-]?\d)",
     re.IGNORECASE,
 )
 

@@ -21,6 +21,11 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Longer bodies are not press releases but mis-parsed dumps; indexing them
+# would swamp memory and rankings.
+MAX_BODY_CHARS = 2_000_000
+
+
 class RecordError(ValueError):
     """A record cannot become a document; the message says why."""
 
@@ -84,6 +89,8 @@ def document_from_record(
     title = _text(_pick(record, "title"))
     if not body:
         raise RecordError("no body text (expected a 'body', 'text' or 'content' field)")
+    if len(body) > MAX_BODY_CHARS:
+        raise RecordError(f"giant document ({len(body):,} characters; the limit is {MAX_BODY_CHARS:,})")
     url = _text(_pick(record, "url"))
     raw_date = _pick(record, "date")
     if isinstance(raw_date, dt.datetime):

@@ -243,3 +243,18 @@ def test_searching_a_damaged_index_gives_a_clear_error(runner, cli_index):
     victim.write_bytes(victim.read_bytes()[:100])
     result = run(runner, "query", "Лавров", "--index", cli_index)
     assert result.exit_code == 2 and "is damaged" in result.stderr and "search check" in result.stderr
+
+
+def test_build_from_a_url(runner, server, tmp_path, monkeypatch):
+    from search.corpus import remote
+
+    root, base = server
+    monkeypatch.setenv(remote.CACHE_ENV, str(tmp_path / "cache"))
+    (root / "releases.jsonl").write_bytes((FIXTURES / "releases.jsonl").read_bytes())
+    result = run(runner, "build", f"{base}/releases.jsonl", "--index", tmp_path / "ix")
+    assert result.exit_code == 0 and "8 added" in result.stdout
+    assert "note: downloaded" in result.stderr
+    again = run(runner, "build", f"{base}/releases.jsonl", "--index", tmp_path / "ix")
+    assert "unchanged since the last download" in again.stderr and "8 unchanged" in again.stdout
+    missing = run(runner, "build", f"{base}/missing.jsonl", "--index", tmp_path / "ix")
+    assert missing.exit_code == 2 and "HTTP 404" in missing.stderr

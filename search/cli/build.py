@@ -63,7 +63,7 @@ def _write_errors(path: Path, report) -> None:
 
 
 @click.command()
-@click.argument("sources", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("sources", nargs=-1)
 @index_option
 @click.option("--rebuild", is_flag=True, help="Start over: replace the whole index with these sources.")
 @click.option("--prune", is_flag=True, help="Also remove documents whose source files no longer exist.")
@@ -79,7 +79,7 @@ def _write_errors(path: Path, report) -> None:
 @color_option
 @library_errors
 def build(
-    sources: tuple[Path, ...],
+    sources: tuple[str, ...],
     index_path: Path,
     rebuild: bool,
     prune: bool,
@@ -88,7 +88,8 @@ def build(
     procs: int | None,
     as_json: bool,
 ) -> None:
-    """Index SOURCES (files or directories; default ./corpus) into the index.
+    """Index SOURCES (files, directories, .zip archives or http(s) URLs;
+    default ./corpus) into the index.
 
     Incremental by default: a document whose id is already indexed replaces
     the old one, unchanged documents are skipped. Bad records are reported
@@ -102,6 +103,7 @@ def build(
       search build ../shared/corpus/derived/diplomacy_ru.jsonl.gz --index /tmp/dip
       search build releases/ --prune --errors problems.jsonl
       search build export.csv --field body=текст --field title=заголовок
+      search build https://example.org/releases.jsonl.gz
       search build releases/ --rebuild
     """
     from search.cli import render
@@ -109,7 +111,11 @@ def build(
     from search.errors import IndexVersionError
     from search.index import Index
 
-    reader = CorpusReader(list(sources) or _default_sources(), ReadOptions(_field_overrides(fields)))
+    reader = CorpusReader(
+        list(sources) or _default_sources(),
+        ReadOptions(_field_overrides(fields)),
+        download=render.fetch_with_progress,
+    )
     if not reader.files:
         raise CliError("the sources hold no files to index (expected " + _supported() + ")")
     procs = procs or _auto_procs(reader.total_bytes)

@@ -130,6 +130,31 @@ def facets(found: "SearchResults") -> None:
         console.print(line)
 
 
+def fetch_with_progress(url: str):
+    """Download a URL source with a progress bar on a terminal, and say what happened."""
+    from search.corpus import remote
+
+    console = stderr()
+    if not console.is_terminal:
+        fetched = remote.fetch(url)
+    else:
+        from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+
+        with Progress(
+            TextColumn("[bold]downloading"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+            console=console, transient=True,
+        ) as progress:
+            task = progress.add_task("download", total=None)
+            fetched = remote.fetch(url, on_progress=lambda done, total: progress.update(task, completed=done, total=total))
+    messages = {
+        "downloaded": f"downloaded {url} to {fetched.path}",
+        "unchanged": f"{url} is unchanged since the last download; using {fetched.path}",
+        "offline": f"cannot reach {url}; using the copy downloaded earlier ({fetched.path})",
+    }
+    notice(messages[fetched.status])
+    return fetched
+
+
 @contextmanager
 def build_progress(
     reader: "CorpusReader", enabled: bool = True

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import gzip
+import io
 import os
 import re
+import zipfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import IO, Callable, Iterator, Sequence
 
+from search.corpus import remote
 from search.corpus.jsonl import read_json
 from search.corpus.model import Origin, Problem, ReadOptions, Record
 from search.corpus.text import read_text
@@ -25,41 +28,53 @@ EXTENSIONS = {
 }
 READERS: dict[str, FormatReader] = {"json": read_json, "text": read_text}
 COMPRESSED = {".gz"}
+# A NUL byte in this many first bytes marks a binary file.
+BINARY_SNIFF_BYTES = 8192
 # Documentation that often sits beside corpus files; skipped without comment.
 _DOCUMENTATION = re.compile(r"^(readme|license|licence|changelog|sources)\b|\.(md|rst)$", re.IGNORECASE)
 
 
 def supported() -> str:
     """The accepted extensions, for messages."""
-    return ", ".join(sorted(EXTENSIONS)) + " (optionally " + ", ".join(sorted(COMPRESSED)) + ")"
+    containers = sorted(COMPRESSED | {".zip"})
+    return ", ".join(sorted(EXTENSIONS)) + " (also inside " + ", ".join(containers) + "), or http(s) URLs"
+
+
+def _kind_of(name: str) -> str | None:
+    """The format by file name, ignoring a compression suffix; ``None`` if unknown."""
+    suffixes = [s.lower() for s in PurePosixPath(name).suffixes]
+    if suffixes and suffixes[-1] == ".zip":
+        return "zip"
+    if suffixes and suffixes[-1] in COMPRESSED:
+        suffixes.pop()
+    return EXTENSIONS.get(suffixes[-1]) if suffixes else None
 
 
 @dataclass(frozen=True)
 class CorpusFile:
-    """A file to read, its format and the name its documents are known by."""
+    """A file to read.
+
+    ``path`` holds the bytes (for a URL, the downloaded copy); ``name`` is
+    its path below the source the user gave, which becomes the id of a
+    one-document file; ``label`` names it in reports and ``source`` is
+    recorded with its documents (both default to the path).
+    """
 
     path: Path
     name: str
+    label: str = ""
+    source: str = ""
 
     @property
     def display(self) -> str:
-        return str(self.path)
-
-    @property
-    def compression(self) -> str | None:
-        suffix = self.path.suffix.lower()
-        return suffix if suffix in COMPRESSED else None
+        return self.label or str(self.path)
 
     @property
     def kind(self) -> str | None:
-        """The format by extension, ignoring a compression suffix; ``None`` if unknown."""
-        suffixes = [s.lower() for s in self.path.suffixes]
-        if suffixes and suffixes[-1] in COMPRESSED:
-            suffixes.pop()
-        return EXTENSIONS.get(suffixes[-1]) if suffixes else None
+        return _kind_of(self.name)
 
     def origin(self, options: ReadOptions = ReadOptions()) -> Origin:
-        return Origin(self.display, self.name, str(self.path.resolve()), options)
+        return Origin(self.display, self.name, self.source or str(self.path.resolve()), options)
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -71,39 +86,57 @@ def _walk(root: Path) -> Iterator[Path]:
                 yield Path(dirpath, name)
 
 
+def _is_documentation(name: str) -> bool:
+    return bool(_DOCUMENTATION.search(PurePosixPath(name).name))
+
+
 class CorpusReader:
-    """Iterate over the documents in a set of sources (files or directories).
+    """Iterate over the documents in a set of sources: files, directories
+    (walked recursively), ``.zip`` archives and http(s) URLs.
 
     Yields :class:`Record` objects and :class:`Problem` reports in file
     order. ``bytes_done`` against ``total_bytes`` measures progress (on
-    compressed files, in compressed bytes). ``origins`` lists every file read,
-    so that documents from files that have since vanished can be pruned.
+    compressed files, in compressed bytes). URLs are fetched when the reader
+    is created, through ``download`` (by default :func:`remote.fetch`);
+    ``downloads`` tells what happened to each.
     """
 
-    def __init__(self, sources: Sequence[str | os.PathLike], options: ReadOptions = ReadOptions()):
+    def __init__(
+        self,
+        sources: Sequence[str | os.PathLike],
+        options: ReadOptions = ReadOptions(),
+        download: Callable[[str], "remote.Download"] | None = None,
+    ):
         self.options = options
         self.files: list[CorpusFile] = []
         self.ignored: list[str] = []
+        self.downloads: list[remote.Download] = []
         for source in sources:
+            if remote.is_url(source):
+                fetched = (download or remote.fetch)(str(source))
+                self.downloads.append(fetched)
+                self._add_file(CorpusFile(fetched.path, fetched.name, str(source), str(source)), given=True)
+                continue
             path = Path(source)
             if path.is_dir():
                 for file in _walk(path):
-                    candidate = CorpusFile(file, (Path(path.name) / file.relative_to(path)).as_posix())
-                    if candidate.kind:
-                        self.files.append(candidate)
-                    elif not _DOCUMENTATION.search(file.name):
-                        self.ignored.append(str(file))
+                    self._add_file(CorpusFile(file, (Path(path.name) / file.relative_to(path)).as_posix()), given=False)
             elif path.is_file():
-                candidate = CorpusFile(path, path.name)
-                if not candidate.kind:
-                    raise SourceError(f"{path}: unsupported file type; expected {supported()}")
-                self.files.append(candidate)
+                self._add_file(CorpusFile(path, path.name), given=True)
             elif path.exists():
                 raise SourceError(f"{path}: not a regular file or directory")
             else:
                 raise SourceError(f"{path}: no such file or directory")
         self.total_bytes = sum(f.path.stat().st_size for f in self.files)
         self.bytes_done = 0
+
+    def _add_file(self, file: CorpusFile, given: bool) -> None:
+        if file.kind:
+            self.files.append(file)
+        elif given:
+            raise SourceError(f"{file.display}: unsupported file type; expected {supported()}")
+        elif not _is_documentation(file.name):
+            self.ignored.append(file.display)
 
     @property
     def origins(self) -> list[str]:
@@ -114,11 +147,45 @@ class CorpusReader:
         for file in self.files:
             try:
                 with open(file.path, "rb") as raw:
-                    stream: IO[bytes] = gzip.GzipFile(fileobj=raw) if file.compression == ".gz" else raw
-                    for item in READERS[file.kind](stream, file.origin(self.options)):
+                    if file.kind == "zip":
+                        items = self._read_zip(raw, file)
+                    else:
+                        items = self._read_stream(raw, file.name, file.origin(self.options))
+                    for item in items:
                         self.bytes_done = done_before + raw.tell()
                         yield item
-            except (OSError, EOFError) as error:
+            except (OSError, EOFError, zipfile.BadZipFile) as error:
                 yield Problem(file.display, f"cannot read file: {error}")
             done_before += file.path.stat().st_size
             self.bytes_done = done_before
+
+    def _read_stream(self, raw: IO[bytes], name: str, origin: Origin) -> Iterator[Record | Problem]:
+        """One file's records: decompressed if need be, refused if binary."""
+        stream: IO[bytes] = raw
+        if PurePosixPath(name).suffix.lower() == ".gz":
+            stream = gzip.GzipFile(fileobj=raw)
+        buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)
+        if b"\x00" in buffered.peek(BINARY_SNIFF_BYTES)[:BINARY_SNIFF_BYTES]:
+            yield Problem(origin.display, "binary file (it contains NUL bytes), not text; skipped")
+            return
+        yield from READERS[_kind_of(name)](buffered, origin)
+
+    def _read_zip(self, raw: IO[bytes], file: CorpusFile) -> Iterator[Record | Problem]:
+        """The members of a zip archive, each read by its own format."""
+        with zipfile.ZipFile(raw) as archive:
+            for info in sorted(archive.infolist(), key=lambda i: i.filename):
+                member = info.filename
+                if info.is_dir() or any(part.startswith(".") for part in PurePosixPath(member).parts):
+                    continue
+                if not _kind_of(member) or _kind_of(member) == "zip":
+                    if not _is_documentation(member):
+                        self.ignored.append(f"{file.display}!{member}")
+                    continue
+                origin = Origin(
+                    f"{file.display}!{member}",
+                    f"{file.name}/{member}",
+                    file.origin().origin,
+                    self.options,
+                )
+                with archive.open(info) as stream:
+                    yield from self._read_stream(stream, member, origin)
