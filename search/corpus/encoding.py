@@ -48,7 +48,10 @@ _ASCII = bytes(range(128))
 # mixed-case Russian read in the wrong Cyrillic encoding looks like.
 _CASE_BREAK = re.compile(r"[а-яё][А-ЯЁ]")
 _ESCAPED = re.compile("[\udc80-\udcff]")
-_NON_ASCII = re.compile("[^\x00-\x7f]")
+_HIGH_BYTE = re.compile(rb"[\x80-\xff]")
+# How much text, from the first non-ASCII byte on, the candidates are scored
+# on: plenty for a clear answer, and scoring 64 KB three times is slow.
+_SCORE_WINDOW = 8192
 
 
 class DecodeError(ValueError):
@@ -69,9 +72,9 @@ def _mostly_utf8(sample: bytes) -> bool:
         return True
     except UnicodeDecodeError:
         pass
-    text = sample.decode("utf-8", "surrogateescape")
-    bad = len(_ESCAPED.findall(text))
-    good = len(_NON_ASCII.findall(text)) - bad
+    text = sample.decode("utf-8", "replace")
+    bad = text.count("\ufffd")
+    good = len(text) - len(text.encode("ascii", "ignore")) - bad
     return good >= 10 * bad
 
 
@@ -111,11 +114,15 @@ def detect(sample: bytes) -> str:
     if _mostly_utf8(sample):
         return "utf-8"
     best = charset_normalizer.from_bytes(sample).best()
+    first_high = _HIGH_BYTE.search(sample)
+    window = sample[first_high.start() if first_high else 0 :][:_SCORE_WINDOW]
     guess = best.encoding if best else None
-    candidates = ([guess] if guess else []) + [c for c in _CYRILLIC if c != guess]
+    # On a tie (a look-alike such as PT154 or Mac Cyrillic reads the letters
+    # the same) the common code pages win.
+    candidates = [*_CYRILLIC, *([guess] if guess and guess not in _CYRILLIC else [])]
     scored = []
     for rank, encoding in enumerate(candidates):
-        score = russian_score(sample, encoding)
+        score = russian_score(window, encoding)
         if score is not None:
             scored.append((score, -rank, encoding))
     if scored:

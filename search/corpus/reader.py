@@ -12,8 +12,10 @@ from pathlib import Path, PurePosixPath
 from typing import IO, Callable, Iterator, Sequence
 
 from search.corpus import remote
+from search.corpus.html import read_html
 from search.corpus.jsonl import read_json
 from search.corpus.model import Origin, Problem, ReadOptions, Record
+from search.corpus.tabular import read_csv, read_tsv
 from search.corpus.text import read_text
 from search.errors import SourceError
 
@@ -25,8 +27,18 @@ EXTENSIONS = {
     ".ndjson": "json",
     ".json": "json",
     ".txt": "text",
+    ".csv": "csv",
+    ".tsv": "tsv",
+    ".html": "html",
+    ".htm": "html",
 }
-READERS: dict[str, FormatReader] = {"json": read_json, "text": read_text}
+READERS: dict[str, FormatReader] = {
+    "json": read_json,
+    "text": read_text,
+    "csv": read_csv,
+    "tsv": read_tsv,
+    "html": read_html,
+}
 COMPRESSED = {".gz"}
 # A NUL byte in this many first bytes marks a binary file.
 BINARY_SNIFF_BYTES = 8192

@@ -23,6 +23,9 @@ _DELIMITERS = ",;\t|"
 # (to the largest value every platform's C long holds).
 _FIELD_LIMIT = 2**31 - 1
 _BODY_COLUMNS = ", ".join(FIELD_ALIASES["body"])
+# How R (readr), pandas and databases write a missing value; read as empty,
+# so that a missing date is not reported as unreadable.
+_MISSING = frozenset({"NA", "N/A", "NaN", "NULL", "<NA>"})
 
 
 def read_csv(stream: IO[bytes], origin: Origin) -> Iterator[Record | Problem]:
@@ -51,7 +54,7 @@ def _delimiter(head: str, default: str) -> str:
 
 def _prefer_readable_date(record: dict[str, str]) -> None:
     """Use the first date column that parses: the mid.ru corpora have both
-    ``date`` and ``datetime``, and either may be empty or «NA»."""
+    ``date`` and ``datetime``, and either may be missing."""
     values = [record.get(name) for name in FIELD_ALIASES["date"]]
     readable = next((v for v in values if v and parse_date(v)), None)
     if readable:
@@ -101,6 +104,8 @@ def _record(row: list[str], names: list[str], location: str, encoding: str, orig
         if reason:
             yield Problem(location, reason)
             return
+        if value.strip() in _MISSING:
+            value = ""
         record[name] = value
         record.setdefault(name.lower(), value)
     _prefer_readable_date(record)
