@@ -11,13 +11,13 @@ from search.dates import parse_date
 
 # Accepted spellings of each field, in order of preference.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {
-    "id": ("id", "doc_id", "docid", "_id"),
-    "title": ("title", "headline"),
-    "body": ("body", "text", "content"),
-    "date": ("date", "published", "datetime", "pub_date"),
-    "url": ("url", "link"),
-    "source": ("source", "site", "outlet"),
-    "lang": ("lang", "language"),
+    "id": ("id", "doc_id", "docid", "_id", "идентификатор"),
+    "title": ("title", "headline", "заголовок"),
+    "body": ("body", "text", "content", "текст"),
+    "date": ("date", "published", "datetime", "pub_date", "дата"),
+    "url": ("url", "link", "ссылка"),
+    "source": ("source", "site", "outlet", "источник"),
+    "lang": ("lang", "language", "язык"),
 }
 
 

@@ -105,3 +105,26 @@ def test_unreachable_server_uses_the_cached_copy(server, tmp_path, monkeypatch):
     assert (second.status, second.path) == ("offline", first.path)
     with pytest.raises(SourceError, match="cannot download"):
         remote.fetch(f"{base}/never-fetched.jsonl", cache=cache)
+
+
+def test_files_without_an_extension_are_recognised_by_content(tmp_path):
+    (tmp_path / "export").write_text("id,title,text\nr1,Заявление,Текст заявления МИД\n", encoding="utf-8")
+    (tmp_path / "page").write_text("<!doctype html><html><head><title>Визит</title></head><body><article><p>"
+                                   + "Министр посетил Ташкент с официальным визитом. " * 5 + "</p></article></body></html>", encoding="utf-8")
+    reader, records, problems = read(tmp_path)
+    assert {r.document.id for r in records} == {"r1", f"{tmp_path.name}/page"}
+    assert not problems and not reader.ignored
+
+
+def test_utf16_text_is_not_taken_for_binary(tmp_path):
+    path = tmp_path / "releases.tsv"
+    path.write_bytes("id\ttitle\ttext\nu1\tЗаявление\tТекст заявления\n".encode("utf-16"))
+    _, records, problems = read(path)
+    assert [r.document.title for r in records] == ["Заявление"] and not problems
+
+
+def test_russian_column_names_need_no_options(tmp_path):
+    path = tmp_path / "export.csv"
+    path.write_text("идентификатор,заголовок,текст,дата\nk1,Заявление,Текст заявления,10.09.2017\n", encoding="utf-8")
+    _, records, _ = read(path)
+    assert records[0].document.id == "k1" and records[0].document.date.isoformat() == "2017-09-10"

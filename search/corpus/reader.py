@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import io
 import os
@@ -15,6 +16,7 @@ from search.corpus import remote
 from search.corpus.html import read_html
 from search.corpus.jsonl import read_json
 from search.corpus.model import Origin, Problem, ReadOptions, Record
+from search.corpus.sniff import sniff_format
 from search.corpus.tabular import read_csv, read_tsv
 from search.corpus.text import read_text
 from search.errors import SourceError
@@ -40,8 +42,10 @@ READERS: dict[str, FormatReader] = {
     "html": read_html,
 }
 COMPRESSED = {".gz"}
-# A NUL byte in this many first bytes marks a binary file.
-BINARY_SNIFF_BYTES = 8192
+# How many first bytes tell a file's format, and whether it is binary (NUL
+# bytes, unless a UTF-16/32 byte-order mark says they are text).
+SNIFF_BYTES = 8192
+UNICODE_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # Documentation that often sits beside corpus files; skipped without comment.
 _DOCUMENTATION = re.compile(r"^(readme|license|licence|changelog|sources)\b|\.(md|rst)$", re.IGNORECASE)
 
@@ -76,6 +80,7 @@ class CorpusFile:
     name: str
     label: str = ""
     source: str = ""
+    sniffed: str | None = None
 
     @property
     def display(self) -> str:
@@ -83,7 +88,17 @@ class CorpusFile:
 
     @property
     def kind(self) -> str | None:
-        return _kind_of(self.name)
+        """The format: by extension, else as recognised from the content."""
+        return _kind_of(self.name) or self.sniffed
+
+    def with_sniffed_format(self) -> "CorpusFile":
+        """This file with its format recognised from its first bytes, if it can be."""
+        try:
+            with open(self.path, "rb") as handle:
+                head = handle.read(SNIFF_BYTES)
+        except OSError:
+            return self
+        return dataclasses.replace(self, sniffed=sniff_format(head))
 
     def origin(self, options: ReadOptions = ReadOptions()) -> Origin:
         return Origin(self.display, self.name, self.source or str(self.path.resolve()), options)
@@ -143,6 +158,8 @@ class CorpusReader:
         self.bytes_done = 0
 
     def _add_file(self, file: CorpusFile, given: bool) -> None:
+        if not file.kind and not _is_documentation(file.name) and not PurePosixPath(file.name).suffix:
+            file = file.with_sniffed_format()
         if file.kind:
             self.files.append(file)
         elif given:
@@ -162,7 +179,7 @@ class CorpusReader:
                     if file.kind == "zip":
                         items = self._read_zip(raw, file)
                     else:
-                        items = self._read_stream(raw, file.name, file.origin(self.options))
+                        items = self._read_stream(raw, file.name, file.origin(self.options), file.kind)
                     for item in items:
                         self.bytes_done = done_before + raw.tell()
                         yield item
@@ -171,16 +188,19 @@ class CorpusReader:
             done_before += file.path.stat().st_size
             self.bytes_done = done_before
 
-    def _read_stream(self, raw: IO[bytes], name: str, origin: Origin) -> Iterator[Record | Problem]:
+    def _read_stream(
+        self, raw: IO[bytes], name: str, origin: Origin, kind: str | None = None
+    ) -> Iterator[Record | Problem]:
         """One file's records: decompressed if need be, refused if binary."""
         stream: IO[bytes] = raw
         if PurePosixPath(name).suffix.lower() == ".gz":
             stream = gzip.GzipFile(fileobj=raw)
         buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)
-        if b"\x00" in buffered.peek(BINARY_SNIFF_BYTES)[:BINARY_SNIFF_BYTES]:
+        head = buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES]
+        if b"\x00" in head and not head.startswith(UNICODE_BOMS):
             yield Problem(origin.display, "binary file (it contains NUL bytes), not text; skipped")
             return
-        yield from READERS[_kind_of(name)](buffered, origin)
+        yield from READERS[kind or _kind_of(name)](buffered, origin)
 
     def _read_zip(self, raw: IO[bytes], file: CorpusFile) -> Iterator[Record | Problem]:
         """The members of a zip archive, each read by its own format."""
