@@ -6,7 +6,8 @@ Parsing yields a tree over *surface* words (field ``text`` for plain words);
 
 - implicit AND; ``AND``/``И``, ``OR``/``ИЛИ``/``|``, ``NOT``/``НЕ``/``-слово``, ``( )``;
 - ``"фраза"`` and ``"фраза"~N``; ``!слово`` and ``!"фраза"`` (exact forms);
-- ``слово*`` (prefix), ``слово~`` / ``слово~2`` (typo-tolerant);
+- ``слово*`` (prefix, or ``*`` anywhere in a word), ``слово~`` / ``слово~2``
+  (typo-tolerant); ``?`` is punctuation (questions), not a wildcard;
 - ``title:``, ``source:``, ``lang:``, ``id:``, ``date:2017``, ``date:2017-05``,
   ``date:2017-05-01..2017-06-30``.
 
@@ -126,7 +127,7 @@ def parse(text: str, match: str) -> tuple[wq.Query, list[str]]:
     problem = syntax_problem(text)
     if problem is None:
         try:
-            parsed = _PARSERS[match].parse(_PIPE.sub(" | ", text))
+            parsed = _PARSERS[match].parse(_PIPE.sub(" | ", text.replace("?", " ")))
             if not getattr(parsed, "error", None):
                 return parsed, []
         except Exception:  # Whoosh's parser raises assorted errors on odd input

@@ -107,6 +107,7 @@ class _Rewriter:
 
     def __init__(
         self,
+        match: str,
         drop_stop_words: bool,
         policy: str,
         reader: "IndexReader | None",
@@ -116,6 +117,7 @@ class _Rewriter:
         self.policy = policy
         self.reader = reader
         self.thesaurus = thesaurus
+        self.match = match
         self.lemmas: set[str] = set()
         self.forms: set[str] = set()
         self.prefixes: list[str] = []
@@ -283,6 +285,17 @@ class _Rewriter:
             else:
                 steps = [wq.Or([wq.Term(f, lemma) for lemma in found]) for found in per_word]
                 queries.append(wq.Sequence(steps, slop=node.slop, boost=node.boost))
+        if self.match == "any":
+            # Ranking by any of the words: the words of a quotation count on
+            # their own too, the phrase itself adds to the score.
+            words = [
+                wq.Term(f, lemma)
+                for found in per_word
+                if not (self.drop_stop_words and found[0] in STOP_WORDS)
+                for lemma in found
+                for f in fields
+            ]
+            return wq.Or(queries + words)
         return queries[0] if len(queries) == 1 else wq.Or(queries)
 
 
@@ -305,11 +318,11 @@ def plan_query(
     if match not in ("all", "any"):
         raise ValueError(f"match must be 'all' or 'any', not {match!r}")
     parsed, notices = parse(text, match)
-    rewriter = _Rewriter(drop_stop_words=True, policy=policy, reader=reader, thesaurus=thesaurus)
+    rewriter = _Rewriter(match, drop_stop_words=True, policy=policy, reader=reader, thesaurus=thesaurus)
     rewritten = rewriter.rewrite(parsed)
     if rewritten is None and not rewriter.notices:
         # Nothing but function words: search for them after all.
-        rewriter = _Rewriter(drop_stop_words=False, policy=policy, reader=reader, thesaurus=thesaurus)
+        rewriter = _Rewriter(match, drop_stop_words=False, policy=policy, reader=reader, thesaurus=thesaurus)
         rewritten = rewriter.rewrite(parsed)
     if rewritten is None:
         rewritten = wq.NullQuery

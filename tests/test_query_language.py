@@ -37,7 +37,9 @@ def test_parentheses_group(index):
 def test_phrase_in_any_inflection_and_proximity(index):
     assert "t-minsk-cis" in ids(index.search('"совет министров"'))
     assert ids(index.search('"заседании совета"')) != []
-    assert ids(index.search('"министров СНГ"')) == []
+    # No exact phrase: the visible fallback ranks documents with any of the words.
+    loose = index.search('"министров СНГ"')
+    assert loose.match == "any" and "t-minsk-cis" in ids(loose)
     assert ids(index.search('"министров СНГ"~6')) == ["t-minsk-cis"]
 
 

@@ -36,7 +36,18 @@ def test_only_function_words_are_kept():
 
 def test_prefix_and_wildcard_go_to_surface_forms():
     assert plan_query("Кыргыз*").query == wq.Prefix("exact", "кыргыз")
-    assert plan_query("мин?стр").query == wq.Wildcard("exact", "мин?стр")
+    assert plan_query("ми*стр").query == wq.Wildcard("exact", "ми*стр")
+    # «?» ends questions; it is not a wildcard.
+    assert plan_query("исполнились ли желания?", "any").terms.lemmas == {"исполниться", "желание"}
+
+
+def test_any_mode_counts_the_words_of_a_quotation_too():
+    plan = plan_query('Зеленский: "Сейчас не время для выборов"', "any")
+    single_words = {q.text for q in plan.query.leaves() if isinstance(q, wq.Term)}
+    assert {"время", "выборы", "зеленский"} <= single_words
+    assert "не" not in single_words  # function words count only inside the phrase
+    strict = plan_query('"время для выборов"', "all")
+    assert isinstance(strict.query, wq.Or) and all(isinstance(q, wq.Phrase) for q in strict.query.subqueries)
 
 
 def test_keyword_fields_are_not_lemmatised():

@@ -98,9 +98,11 @@ def test_page_past_the_end_is_empty(index):
 
 def test_phrase_query_over_lemmas(index):
     assert set(ids(index.search('"совета министров"'))) == {"t-minsk-cis", "t-sco"}
-    assert ids(index.search('"министров СНГ"')) == []
+    # No exact phrase: the visible fallback ranks documents with any of the words.
+    loose = index.search('"министров СНГ"')
+    assert loose.match == "any" and "t-minsk-cis" in ids(loose)
     assert ids(index.search('"министров СНГ"~6')) == ["t-minsk-cis"]
-    assert ids(index.search('"министров совет"')) == []
+    assert index.search('"министров совет"').match == "any"  # no such phrase: fallback
 
 
 def test_boolean_operators_and_fields(index):
