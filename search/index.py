@@ -21,7 +21,7 @@ from typing import Any, Callable, Iterable, Iterator, Mapping
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
-from search import ranking, store
+from search import ranking, store, thesaurus
 from search.analysis import DEFAULT_POLICY
 from search.corpus import Problem, Record
 from search.dates import date_bound
@@ -29,8 +29,10 @@ from search.documents import Document
 from search.errors import IndexDamagedError, SearchError
 from search.indexing import AddReport, write_documents
 from search.morphology import AMBIGUITY_POLICIES
-from search.results import SearchResults
-from search.searching import SearchOptions, find_similar, run_search
+from search.diagnostics import Analysis, analyze
+from search.overview import Stats, Timeline, collect_stats
+from search.results import DocumentView, SearchResults
+from search.searching import SearchOptions, document_view, find_similar, query_timeline, run_search
 
 DocumentLike = Document | Mapping[str, Any] | Record | Problem
 # How reading a truncated or overwritten index file fails inside Whoosh.
@@ -281,6 +283,46 @@ class Index:
         searcher = self.searcher()
         with self._reading():
             return run_search(searcher, query, options, self.ambiguity)
+
+    def show(self, doc_id: str, query: str | None = None, synonyms: bool = True) -> DocumentView:
+        """The whole document ``doc_id``, with ``query``'s matches highlighted.
+
+        Raises :class:`SearchError` when there is no such document.
+        """
+        searcher = self.searcher()
+        docnum = searcher.document_number(id=doc_id)
+        if docnum is None:
+            raise SearchError(f"no document with id {doc_id!r} in {self.path}")
+        with self._reading():
+            return document_view(searcher, docnum, query, self.ambiguity, synonyms)
+
+    def timeline(
+        self,
+        query: str,
+        by: str = "month",
+        match: str = "all",
+        *,
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        synonyms: bool = True,
+    ) -> Timeline:
+        """How many documents match ``query`` per month or year, gaps included."""
+        options = SearchOptions(match=match, since=date_bound(since, end=False), until=date_bound(until, end=True))
+        options.check()
+        searcher = self.searcher()
+        with self._reading():
+            return query_timeline(searcher, query, by, options, self.ambiguity, synonyms)
+
+    def stats(self, top: int = 10) -> Stats:
+        """Documents, top sources, date range, size, terms, version, last build."""
+        searcher = self.searcher()
+        size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+        with self._reading():
+            return collect_stats(searcher, self._meta, size, top)
+
+    def analyze(self, text: str, synonyms: bool = True) -> Analysis:
+        """The analyzer's tokens for ``text`` and how it reads as a query here."""
+        return analyze(text, self.ambiguity, thesaurus.default(self.ambiguity) if synonyms else None)
 
     def similar(self, doc_id: str, limit: int = 10) -> SearchResults:
         """Documents most like the one with ``doc_id`` (by its key words).

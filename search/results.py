@@ -51,6 +51,36 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class DocumentView:
+    """A whole document, with the spans of a query's matches in title and body."""
+
+    id: str
+    title: str
+    body: str
+    date: dt.date | None
+    source: str
+    url: str
+    lang: str
+    title_highlights: tuple[tuple[int, int], ...] = ()
+    body_highlights: tuple[tuple[int, int], ...] = ()
+    copies: tuple[Copy, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "date": self.date.isoformat() if self.date else None,
+            "source": self.source or None,
+            "url": self.url or None,
+            "lang": self.lang or None,
+            "body": self.body,
+            "title_highlights": [list(span) for span in self.title_highlights],
+            "body_highlights": [list(span) for span in self.body_highlights],
+            "copies": [{"id": copy.id, "source": copy.source or None} for copy in self.copies],
+        }
+
+
+@dataclass(frozen=True)
 class Facets:
     """How many matching documents each source and each year has."""
 

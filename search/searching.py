@@ -14,7 +14,8 @@ from whoosh.support.levenshtein import damerau_levenshtein
 from search import ranking, thesaurus
 from search.columns import Column
 from search.querying import STOP_WORDS, MatchTerms, QueryPlan, normal_form, plan_query
-from search.results import Copy, Facets, Hit, SearchResults
+from search.overview import Timeline, build_timeline
+from search.results import Copy, DocumentView, Facets, Hit, SearchResults
 from search.snippets import Matcher, Snippet, highlight_all, make_snippet
 
 SORT_ORDERS = ("relevance", "newest", "oldest", "date")
@@ -171,6 +172,44 @@ def _hit(
         title_highlights=highlight_all(title, matcher).highlights if matcher else (),
         copies=tuple(_copy(searcher, n) for n in copies),
     )
+
+
+def document_view(searcher: Searcher, docnum: int, text: str | None, policy: str, synonyms: bool) -> DocumentView:
+    """A stored document with the matches of ``text`` (if any) marked in full."""
+    fields = searcher.stored_fields(docnum)
+    title, body = fields.get("title", ""), fields.get("body", "")
+    date = fields.get("date")
+    spans: tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]] = ((), ())
+    if text:
+        plan = plan_query(text, "any", policy, searcher.reader(), thesaurus.default(policy) if synonyms else None)
+        matcher = Matcher(plan.terms)
+        spans = (highlight_all(title, matcher).highlights, highlight_all(body, matcher).highlights)
+    group = fields.get("dup_group") or fields["id"]
+    copies = tuple(
+        _copy(searcher, n) for n in searcher.document_numbers(dup_group=group) if n != docnum
+    ) if group else ()
+    return DocumentView(
+        id=fields["id"],
+        title=title,
+        body=body,
+        date=date.date() if date else None,
+        source=fields.get("source", ""),
+        url=fields.get("url", ""),
+        lang=fields.get("lang", ""),
+        title_highlights=spans[0],
+        body_highlights=spans[1],
+        copies=copies,
+    )
+
+
+def query_timeline(
+    searcher: Searcher, text: str, by: str, options: SearchOptions, policy: str, synonyms: bool
+) -> Timeline:
+    """Matches of ``text`` per period (see :func:`search.overview.build_timeline`)."""
+    plan = plan_query(text, options.match, policy, searcher.reader(), thesaurus.default(policy) if synonyms else None)
+    timeline = build_timeline(searcher, plan.query, text, by, _date_filter(options))
+    timeline.notices = list(plan.notices)
+    return timeline
 
 
 def _copy(searcher: Searcher, docnum: int) -> Copy:

@@ -6,6 +6,7 @@ import click
 
 from search import __version__
 from search.cli.build import build, check, remove
+from search.cli.inspect import analyze, show, stats, timeline
 from search.cli.query import query, similar
 
 
@@ -26,3 +27,7 @@ main.add_command(remove)
 main.add_command(check)
 main.add_command(query)
 main.add_command(similar)
+main.add_command(show)
+main.add_command(timeline)
+main.add_command(stats)
+main.add_command(analyze)

@@ -46,6 +46,30 @@ def limit_option(function: Callable[..., Any]) -> Callable[..., Any]:
     )(function)
 
 
+def _date_option(name: str, end: bool, help_text: str):
+    def convert(ctx: click.Context, param: click.Parameter, value: str | None):
+        if value is None:
+            return None
+        from search.dates import date_bound
+
+        try:
+            return date_bound(value, end=end)
+        except ValueError as error:
+            raise click.BadParameter(str(error)) from None
+
+    return click.option(name, metavar="DATE", callback=convert, help=help_text)
+
+
+def date_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--since DATE`` and ``--until DATE``, parsed into dates."""
+    function = _date_option(
+        "--until", end=True, help_text="Only documents dated on or before DATE (the end of a month or year given)."
+    )(function)
+    return _date_option(
+        "--since", end=False, help_text="Only documents dated on or after DATE (2017, 2017-05, 10.09.2017, «сентябрь 2017»)."
+    )(function)
+
+
 def json_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(function)
 

@@ -9,25 +9,12 @@ import click
 from search.cli.options import (
     EXIT_NO_RESULTS,
     color_option,
+    date_options,
     index_option,
     json_option,
     library_errors,
     limit_option,
 )
-
-
-def _date_option(name: str, end: bool, help_text: str):
-    def convert(ctx: click.Context, param: click.Parameter, value: str | None):
-        if value is None:
-            return None
-        from search.dates import date_bound
-
-        try:
-            return date_bound(value, end=end)
-        except ValueError as error:
-            raise click.BadParameter(str(error)) from None
-
-    return click.option(name, metavar="DATE", callback=convert, help=help_text)
 
 
 @click.command()
@@ -42,8 +29,7 @@ def _date_option(name: str, end: bool, help_text: str):
     show_default=True,
     help="Order by relevance or by date (date = newest).",
 )
-@_date_option("--since", end=False, help_text="Only documents dated on or after DATE (2017, 2017-05, 10.09.2017, «сентябрь 2017»).")
-@_date_option("--until", end=True, help_text="Only documents dated on or before DATE (the end of a month or year given).")
+@date_options
 @click.option("--any", "match_any", is_flag=True, help="Rank documents containing any of the words.")
 @click.option("--recent", is_flag=True, help="Favour newer documents («latest on X»).")
 @click.option("--facets", is_flag=True, help="Also count the matches by source and year.")

@@ -41,7 +41,7 @@ def notice(message: str) -> None:
     stderr().print(Text("note: ", style="bold cyan") + Text(message))
 
 
-def _highlighted(text: str, spans: Sequence[Sequence[int]], base: str = "") -> Text:
+def highlighted(text: str, spans: Sequence[Sequence[int]], base: str = "") -> Text:
     rich_text = Text(text, style=base)
     for start, end in spans:
         rich_text.stylize(HIGHLIGHT, start, end)
@@ -67,7 +67,7 @@ def results(found: "SearchResults") -> None:
     )
     for hit in found.hits:
         console.print()
-        title = _highlighted(hit.title or "(untitled)", hit.title_highlights, "bold")
+        title = highlighted(hit.title or "(untitled)", hit.title_highlights, "bold")
         console.print(Text(f"{hit.rank:>3}. ", style="bold") + title)
         meta = " · ".join(
             part
@@ -92,7 +92,7 @@ def results(found: "SearchResults") -> None:
 
 
 def _snippet(snippet: "Snippet") -> Text:
-    return _highlighted(snippet.text, snippet.highlights)
+    return highlighted(snippet.text, snippet.highlights)
 
 
 def results_json(found: "SearchResults") -> None:
