@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import shutil
 import statistics
 import sys
@@ -200,12 +201,17 @@ def run_queries(system, queries) -> tuple[dict, list[float], list[str]]:
     return run, latencies, errors
 
 
+def trec_id(doc_id: str) -> str:
+    """A doc id safe for the whitespace-separated TREC format (%-escapes whitespace)."""
+    return re.sub(r"\s", lambda m: f"%{ord(m.group()):02X}", doc_id)
+
+
 def write_run(path: Path, tag: str, run: dict) -> None:
     """Write a TREC run file: ``qid Q0 docid rank score tag``."""
     with path.open("w", encoding="utf-8") as out:
         for qid, hits in run.items():
             for rank, (doc_id, score) in enumerate(hits, 1):
-                out.write(f"{qid} Q0 {doc_id} {rank} {score:.6f} {tag}\n")
+                out.write(f"{qid} Q0 {trec_id(doc_id)} {rank} {score:.6f} {tag}\n")
 
 
 def evaluate(run: dict, qrels: list) -> dict:
