@@ -8,6 +8,7 @@ from search import __version__
 from search.cli.build import build, check, remove
 from search.cli.inspect import analyze, show, stats, timeline
 from search.cli.query import query, similar
+from search.cli.shell import shell
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -31,3 +32,4 @@ main.add_command(show)
 main.add_command(timeline)
 main.add_command(stats)
 main.add_command(analyze)
+main.add_command(shell)

@@ -48,7 +48,7 @@ def highlighted(text: str, spans: Sequence[Sequence[int]], base: str = "") -> Te
     return rich_text
 
 
-def results(found: "SearchResults") -> None:
+def results(found: "SearchResults", next_hint: str = "--page {page}") -> None:
     """Numbered hits: title, date · source · score, snippet, URL."""
     console = stdout()
     if found.total == 0:
@@ -88,7 +88,8 @@ def results(found: "SearchResults") -> None:
             console.print(Text(f"     +{len(hit.copies)} {noun}: {sources}", style="dim"))
     if found.pages > found.page:
         console.print()
-        console.print(Text(f"Page {found.page} of {found.pages}: next page with --page {found.page + 1}", style="dim"))
+        hint = next_hint.format(page=found.page + 1)
+        console.print(Text(f"Page {found.page} of {found.pages}: next page with {hint}", style="dim"))
 
 
 def _snippet(snippet: "Snippet") -> Text:
@@ -104,7 +105,7 @@ def results_json(found: "SearchResults") -> None:
         click.echo(json.dumps({"total": found.total, "facets": found.facets.to_json()}, ensure_ascii=False))
 
 
-def report(found: "SearchResults", as_json: bool, explain: bool) -> None:
+def report(found: "SearchResults", as_json: bool, explain: bool, next_hint: str = "--page {page}") -> None:
     """Everything a search has to say: notes, suggestion, hits, facets."""
     if explain and found.explanation:
         stderr().print(Text("query: ", style="bold cyan") + Text(found.explanation))
@@ -115,7 +116,7 @@ def report(found: "SearchResults", as_json: bool, explain: bool) -> None:
     if as_json:
         results_json(found)
         return
-    results(found)
+    results(found, next_hint)
     if found.facets is not None and found.total:
         facets(found)
 
