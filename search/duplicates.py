@@ -62,13 +62,24 @@ class DuplicateFinder:
     """Assigns each new document to a near-duplicate group."""
 
     def __init__(self, known: Iterable[tuple[str, str, bytes]] = ()):
-        """``known``: (document id, its group, its signature) already indexed."""
-        from datasketch import MinHashLSH
+        """``known``: (document id, its group, its signature) already indexed.
 
-        self._lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+        The LSH index is built on first use: datasketch takes a second or two
+        to import (it loads scipy), which a build with nothing new need not pay.
+        """
+        self._known = known
+        self._lsh_index = None
         self._group: dict[str, str] = {}
-        for doc_id, group, packed in known:
-            self._remember(doc_id, group, packed)
+
+    @property
+    def _lsh(self):
+        if self._lsh_index is None:
+            from datasketch import MinHashLSH
+
+            self._lsh_index = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+            for doc_id, group, packed in self._known:
+                self._remember(doc_id, group, packed)
+        return self._lsh_index
 
     def _remember(self, doc_id: str, group: str, packed: bytes) -> None:
         self._group[doc_id] = group or doc_id
@@ -77,6 +88,8 @@ class DuplicateFinder:
 
     def forget(self, doc_id: str) -> None:
         """Drop a document that is being replaced or deleted."""
+        if self._lsh_index is None and not self._known:
+            return
         if doc_id in self._lsh:
             self._lsh.remove(doc_id)
         self._group.pop(doc_id, None)
