@@ -15,8 +15,6 @@ import re
 import zlib
 from typing import Iterable
 
-import numpy as np
-
 # Estimated Jaccard similarity of shingle sets above which two bodies are the
 # same release. Republished pairs in the bundled corpus score 0.73–0.85, all
 # other pairs below 0.2.
@@ -53,6 +51,7 @@ def signature(text: str) -> bytes:
 
 
 def _unpack(packed: bytes):
+    import numpy as np
     from datasketch import LeanMinHash
 
     return LeanMinHash(seed=1, hashvalues=np.frombuffer(packed, dtype=DTYPE), scheme=SCHEME)

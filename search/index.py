@@ -16,25 +16,27 @@ import struct
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
 from search import ranking, store, thesaurus
 from search.analysis import DEFAULT_POLICY
-from search.corpus import Problem, Record
 from search.dates import date_bound
-from search.documents import Document
-from search.errors import IndexDamagedError, SearchError
-from search.indexing import AddReport, write_documents
-from search.morphology import AMBIGUITY_POLICIES
 from search.diagnostics import Analysis, analyze
+from search.errors import IndexDamagedError, SearchError
+from search.morphology import AMBIGUITY_POLICIES
 from search.overview import Stats, Timeline, collect_stats
 from search.results import DocumentView, SearchResults
 from search.searching import SearchOptions, document_view, find_similar, query_timeline, run_search
 
-DocumentLike = Document | Mapping[str, Any] | Record | Problem
+if TYPE_CHECKING:  # writing modules are imported when writing: searching starts faster
+    from search.corpus import Problem, Record
+    from search.documents import Document
+    from search.indexing import AddReport
+
+DocumentLike = "Document | Mapping[str, Any] | Record | Problem"
 # How reading a truncated or overwritten index file fails inside Whoosh.
 DAMAGE_ERRORS = (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError)
 
@@ -136,6 +138,8 @@ class Index:
         is written and ``KeyboardInterrupt`` propagates. ``procs=2`` indexes
         in two processes (worth it for large inputs).
         """
+        from search.indexing import write_documents
+
         with self._writing():
             report = write_documents(
                 self._current(),
@@ -161,6 +165,8 @@ class Index:
         when complete; until then searches see the old one. Interrupted or
         failed, the new one is discarded and the old one stays.
         """
+        from search.indexing import write_documents
+
         with self._writing():
             name, fresh = store.new_generation(self.path, self.ambiguity)
             try:
