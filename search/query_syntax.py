@@ -109,7 +109,7 @@ def _parser(match: str) -> QueryParser:
     parser = QueryParser("text", _PARSE_SCHEMA, group=AndGroup if match == "all" else OrGroup)
     parser.remove_plugin_class(OperatorsPlugin)
     parser.add_plugin(OperatorsPlugin(**OPERATORS))
-    parser.add_plugin(PlusMinusPlugin(_LEADING + r"\+", _LEADING + "-"))
+    parser.add_plugin(PlusMinusPlugin(_LEADING + r"\+(?=\w)", _LEADING + r"-(?=[\w\"(])"))
     parser.add_plugin(FuzzyTermPlugin())
     parser.add_plugin(ExactFormPlugin())
     return parser

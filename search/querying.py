@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -45,6 +46,8 @@ STOP_WORDS = frozenset(
     хотя чего чей чем что чтобы чье чья эта эти это этого этой этом этот я
     """.split()
 )
+
+_HYPHEN = re.compile("[-\u2010\u2011]")
 
 __all__ = ["MatchTerms", "QueryPlan", "plan_query", "plain_words", "word_lemmas", "STOP_WORDS"]
 
@@ -244,11 +247,23 @@ class _Rewriter:
         if self.drop_stop_words and normal_form(word) in STOP_WORDS:
             return None
         fields = RANKED_FIELDS if node.fieldname == "text" else (node.fieldname,)
+        if _HYPHEN.search(word) and self._unknown_compound(word):
+            # «санду-президент»: a compound the index has never seen whole is
+            # searched as the phrase of its parts.
+            parts = [part for part in _HYPHEN.split(word) if part]
+            return self._phrase(wq.Phrase(node.fieldname, parts, boost=node.boost))
         found = word_lemmas(word, self.policy)
         self.words.append((word, frozenset(found)))
         if self.thesaurus is not None and found[:1] in self.thesaurus:
             return self._with_synonyms(found[:1], fields, node.boost)
         return self._lemma_query(found, fields, node.boost)
+
+    def _unknown_compound(self, word: str) -> bool:
+        if self.reader is None:
+            return False
+        return not any(
+            (field, lemma) in self.reader for lemma in word_lemmas(word, self.policy) for field in RANKED_FIELDS
+        )
 
     def _fuzzy(self, node: wq.FuzzyTerm) -> wq.Query | None:
         """Typo-tolerant word: the indexed surface forms within the edit
@@ -287,7 +302,8 @@ class _Rewriter:
                 queries.append(wq.Sequence(steps, slop=node.slop, boost=node.boost))
         if self.match == "any":
             # Ranking by any of the words: the words of a quotation count on
-            # their own too, the phrase itself adds to the score.
+            # their own; the re-ranker rewards them standing together (a
+            # phrase query here costs much and adds little).
             words = [
                 wq.Term(f, lemma)
                 for found in per_word
@@ -295,7 +311,8 @@ class _Rewriter:
                 for lemma in found
                 for f in fields
             ]
-            return wq.Or(queries + words)
+            if words:
+                return wq.Or(words)
         return queries[0] if len(queries) == 1 else wq.Or(queries)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from search.snippets import Snippet
 
@@ -98,11 +98,13 @@ class SearchResults:
     ``match`` is the matching actually used: ``any`` when an all-terms query
     matched nothing and fell back to any-term ranking (a notice says so).
     ``suggestion`` is a corrected query when some words are unknown to the
-    index; ``explanation`` shows how the query was understood.
+    index; ``explanation`` shows how the query was understood. ``total`` is
+    counted when first asked for (counting every match of a long any-term
+    query costs more than finding the best ones).
     """
 
     query: str
-    total: int
+    count: int | Callable[[], int]
     page: int
     limit: int
     match: str
@@ -111,6 +113,13 @@ class SearchResults:
     suggestion: str | None = None
     facets: Facets | None = None
     explanation: str = ""
+
+    @property
+    def total(self) -> int:
+        """How many documents match (near-duplicates counted separately)."""
+        if callable(self.count):
+            self.count = self.count()
+        return self.count
 
     @property
     def pages(self) -> int:

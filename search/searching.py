@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +26,10 @@ MATCH_MODES = ("all", "any")
 COLLAPSE_HEADROOM = 2
 # How many distinctive words of a document define "documents like it".
 KEY_TERMS = 12
+# Spelling suggestions: only for queries of at most this many words, and the
+# slower letter-swap search looks at most at this many indexed words.
+SUGGEST_MAX_WORDS = 4
+SPELLING_CANDIDATES = 5000
 FALLBACK_NOTICE = "No document contains all the words; showing documents with any of them."
 
 
@@ -83,7 +88,7 @@ class _Run:
                 maptype=sorting.Count,
             )
         self.results = searcher.search(plan.query, **arguments)
-        self.total = len(self.results)
+        self.empty = self.results.scored_length() == 0
         # Sorted by date, Whoosh's "score" is the sort key: no relevance score then.
         by_relevance = options.sort == "relevance"
         ranked = [(hit.docnum, (hit.score or 0.0) if by_relevance else None) for hit in self.results]
@@ -93,6 +98,26 @@ class _Run:
         self.ranked: list[tuple[int, float | None, list[int]]] = (
             _collapse(searcher, ranked) if options.collapse else [(d, s, []) for d, s in ranked]
         )
+
+
+def count_matches(searcher: Searcher, results, filtered: bool) -> int:
+    """Every document the search matched. An unfiltered plain any-term query
+    (an OR of words) is counted as the union of its words' posting lists,
+    three times faster than running Whoosh's matchers over all of them."""
+    if results.has_exact_length() or filtered or not _is_plain_disjunction(results.q):
+        return len(results)
+    reader = searcher.reader()
+    found: set[int] = set()
+    for term in results.q.iter_all_terms():
+        if term in reader:
+            found.update(reader.postings(*term).all_ids())
+    return sum(1 for docnum in found if not reader.is_deleted(docnum))
+
+
+def _is_plain_disjunction(query: wq.Query) -> bool:
+    if isinstance(query, wq.Term) and not isinstance(query, wq.FuzzyTerm):
+        return True
+    return type(query) is wq.Or and all(_is_plain_disjunction(q) for q in query.subqueries)
 
 
 def _collapse(searcher: Searcher, ranked: list[tuple[int, float | None]]) -> list[tuple[int, float | None, list[int]]]:
@@ -121,11 +146,11 @@ def run_search(searcher: Searcher, text: str, options: SearchOptions, policy: st
     plan = plan_query(text, options.match, policy, reader, synonyms)
     run = _Run(searcher, plan, options)
     match = options.match
-    if run.total == 0 and match == "all":
+    if run.empty and match == "all":
         fallback = plan_query(text, "any", policy, reader, synonyms)
         if repr(fallback.query) != repr(plan.query):
             fallback_run = _Run(searcher, fallback, options)
-            if fallback_run.total:
+            if not fallback_run.empty:
                 plan, run, match = fallback, fallback_run, "any"
                 plan.notices.append(FALLBACK_NOTICE)
     first = (options.page - 1) * options.limit
@@ -137,7 +162,7 @@ def run_search(searcher: Searcher, text: str, options: SearchOptions, policy: st
     ]
     return SearchResults(
         query=text,
-        total=run.total,
+        count=lambda: count_matches(searcher, run.results, _date_filter(options) is not None),
         page=options.page,
         limit=options.limit,
         match=match,
@@ -236,12 +261,12 @@ def _closest_word(searcher: Searcher, form: str) -> str | None:
     Damerau-Levenshtein distance, the more frequent winning ties.
     """
     maxdist = 2 if len(form) > 5 else 1
-    corrections = searcher.corrector("exact").suggest(form, limit=1, maxdist=maxdist)
+    corrections = searcher.corrector("exact").suggest(form, limit=1, maxdist=maxdist, prefix=1)
     if corrections:
         return corrections[0]
     reader = searcher.reader()
     best: tuple[int, int, str] | None = None
-    for raw in reader.expand_prefix("exact", form[:2]):
+    for raw in itertools.islice(reader.expand_prefix("exact", form[:2]), SPELLING_CANDIDATES):
         candidate = raw.decode("utf-8")
         if abs(len(candidate) - len(form)) > maxdist:
             continue
@@ -255,8 +280,12 @@ def _closest_word(searcher: Searcher, form: str) -> str | None:
 def suggest(searcher: Searcher, text: str, plan: QueryPlan) -> str | None:
     """The query with unknown words replaced by the closest indexed words.
 
-    A word is unknown when none of its lemmas occurs in the index.
+    A word is unknown when none of its lemmas occurs in the index. Long
+    queries (a pasted headline) get no suggestion: a name the index lacks is
+    no typo there, and looking costs time.
     """
+    if len(plan.words) > SUGGEST_MAX_WORDS:
+        return None
     reader = searcher.reader()
     replacements: dict[str, str] = {}
     for word, lemmas in plan.words:
@@ -292,7 +321,7 @@ def find_similar(searcher: Searcher, docnum: int, limit: int, policy: str) -> Se
     hits = [_hit(searcher, rank, hit.docnum, hit.score or 0.0, matcher) for rank, hit in enumerate(results, 1)]
     return SearchResults(
         query=f"similar:{fields['id']}",
-        total=len(hits),
+        count=len(hits),
         page=1,
         limit=limit,
         match="any",

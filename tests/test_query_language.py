@@ -157,3 +157,13 @@ def test_recent_favours_newer_documents(fresh_index):
     new = {"id": "new", "date": "2024-01-01", "title": "Заявление", "body": "Заявление о сотрудничестве."}
     fresh_index.add([old, new])
     assert ids(fresh_index.search("заявление", recent=True)) == ["new", "old"]
+
+
+def test_a_dash_between_words_is_not_a_minus(index):
+    assert ids(index.search("Лавров - Ташкент")) == ["t-sco"]
+
+
+def test_an_unknown_compound_is_searched_as_its_parts(index):
+    # The index has «Совета министров» but never the compound «совет-министр».
+    assert "t-minsk-cis" in ids(index.search("совета-министров"))
+    assert ids(index.search("Ростов-на-Дону")) == ["t-rostov"]

@@ -146,3 +146,12 @@ def test_invalid_arguments_raise_value_error(index):
     for kwargs in ({"limit": 0}, {"page": 0}, {"sort": "size"}, {"match": "some"}):
         with pytest.raises(ValueError):
             index.search("МИД", **kwargs)
+
+
+def test_total_of_an_any_term_query_counts_every_match(fresh_index):
+    fresh_index.add([{"id": f"d{n}", "body": f"{word} номер {n}"} for n, word in enumerate(["визит", "переговоры", "встреча"] * 10)])
+    fresh_index.delete(["d0", "d1"])
+    results = fresh_index.search("визит переговоры", match="any", limit=1)
+    assert results.total == 18
+    filtered = fresh_index.search("визит переговоры", match="any", limit=1, since="2020")
+    assert filtered.total == 0
