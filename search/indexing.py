@@ -8,9 +8,11 @@ interrupted or failed write leaves the index exactly as it was.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import multiprocessing
 import os
 import queue
+import re
 import signal
 import threading
 import time
@@ -26,7 +28,9 @@ from search.corpus import Problem, Record
 from search.documents import Document, RecordError, document_from_record
 from search.duplicates import DuplicateFinder, signature
 from search.errors import SearchError
+from search.schema import LEAD_WORDS
 
+_WORD_END = re.compile(r"\w+")
 # Memory each Whoosh writer may use for its posting buffer before spilling.
 WRITER_LIMIT_MB = 256
 
@@ -126,6 +130,7 @@ def document_fields(document: Document, origin: str = "") -> dict[str, Any]:
     fields: dict[str, Any] = {
         "id": document.id,
         "title": document.title,
+        "head": f"{document.title}\n{lead(document.body)}",
         "body": document.body,
         "exact": f"{document.title}\n{document.body}",
         "url": document.url,
@@ -150,6 +155,15 @@ class Known:
     hashes: dict[str, str]
     origins: dict[str, str]
     signatures: list[tuple[str, str, bytes]]
+
+
+def lead(body: str, words: int = LEAD_WORDS) -> str:
+    """The opening of a body, about ``words`` words: where a release says
+    what it is about."""
+    match = None
+    for match in itertools.islice(_WORD_END.finditer(body), words):
+        pass
+    return body[: match.end()] if match else body
 
 
 def known_documents(ix: FileIndex) -> Known:

@@ -1,8 +1,8 @@
 """Turning what the user typed into a Whoosh query over index terms.
 
 :mod:`search.query_syntax` parses the text into a tree over surface words;
-this module rewrites it: each word becomes its lemma(s) in ``title`` and
-``body``, phrases become phrases of lemmas, ``!`` words, prefixes and
+this module rewrites it: each word becomes its lemma(s) in ``head`` (title
+and lead) and ``body``, phrases become phrases of lemmas, ``!`` words, prefixes and
 wildcards go to the surface-forms field ``exact``, ``word~`` becomes the
 indexed words within its edit distance, ``date:`` becomes a date range, and
 function words are dropped outside phrases (they match nearly every document
@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from whoosh import query as wq
 
 from search.analysis import DEFAULT_POLICY, strip_ignorable
+from search.bestof import BestOf
 from search.dates import parse_range
 from search.morphology import fold_yo, lemmas
 from search.query_syntax import parse, plain_words
@@ -29,7 +30,8 @@ if TYPE_CHECKING:
 
     from search.thesaurus import Thesaurus
 
-RANKED_FIELDS = ("title", "body")
+# Ranked search looks in the head (title and lead) and the body.
+RANKED_FIELDS = ("head", "body")
 KEYWORD_FIELDS = ("id", "source", "lang")
 # Typo-tolerant matching considers at most this many indexed words per query word.
 FUZZY_EXPANSIONS = 30
@@ -197,23 +199,30 @@ class _Rewriter:
         return None
 
     def _with_synonyms(self, entry: tuple[str, ...], fields: tuple[str, ...], boost: float) -> wq.Query:
-        """The entry typed (full weight) or any of its thesaurus alternatives."""
+        """The entry typed (full weight) or any of its thesaurus alternatives.
+
+        A document scores by its best alternative, so that mentioning several
+        variants of a name does not outweigh the name the user typed. In
+        any-term queries multi-word alternatives are left out: phrase
+        matching there costs much and adds little.
+        """
         alternatives = [(entry, boost)] + [
-            (expansion.lemmas, boost * expansion.weight) for expansion in self.thesaurus.expansions(entry)
+            (expansion.lemmas, boost * expansion.weight)
+            for expansion in self.thesaurus.expansions(entry)
+            if self.match == "all" or len(expansion.lemmas) == 1
         ]
         queries: list[wq.Query] = []
         single: set[str] = set()
         for lemmas_, weight in alternatives:
             self.lemmas.update(lemmas_)
-            for f in fields:
-                if len(lemmas_) == 1:
-                    queries.append(wq.Term(f, lemmas_[0], boost=weight))
-                else:
-                    queries.append(wq.Phrase(f, list(lemmas_), boost=weight))
             if len(lemmas_) == 1:
                 single.add(lemmas_[0])
+                per_field = [wq.Term(f, lemmas_[0], boost=weight) for f in fields]
+            else:
+                per_field = [wq.Phrase(f, list(lemmas_), boost=weight) for f in fields]
+            queries.append(per_field[0] if len(per_field) == 1 else wq.Or(per_field))
         self.concepts.append(frozenset(single or entry))
-        return wq.Or(queries)
+        return queries[0] if len(queries) == 1 else BestOf(queries)
 
     def _rewrite_negated(self, node: wq.Query) -> wq.Query | None:
         """Rewrite an excluded part without adding its words to the highlights."""

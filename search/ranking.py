@@ -83,8 +83,8 @@ def proximity(searcher: Searcher, docnums: list[int], concepts: Sequence[frozens
     ordered = sorted(docnums)
     per_doc: dict[int, list[tuple[int, int]]] = {}
     for index, lemmas in enumerate(concepts):
-        for field in ("body", "title"):
-            offset = 0 if field == "body" else -1_000_000  # keep title and body apart
+        for field in ("body", "head"):
+            offset = 0 if field == "body" else -1_000_000  # keep head and body apart
             for docnum, positions in _positions(searcher, field, lemmas, ordered).items():
                 per_doc.setdefault(docnum, []).extend((p + offset, index) for p in positions)
     return {

@@ -10,16 +10,19 @@ from whoosh.fields import COLUMN, DATETIME, ID, STORED, TEXT, Schema
 
 from search.analysis import DEFAULT_POLICY, lemma_analyzer, surface_analyzer
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
-# Title words weigh more than body words in BM25F ranking.
-TITLE_BOOST = 2.0
+# The head of a document (its title and lead) weighs more than its body in
+# BM25F ranking; the lead is this many first words of the body.
+HEAD_BOOST = 2.0
+LEAD_WORDS = 60
 
 
 def build_schema(policy: str = DEFAULT_POLICY) -> Schema:
     """The fields of every index.
 
-    ``title`` and ``body`` hold lemmas for ranked search; ``exact`` holds the
+    ``head`` (title and lead), ``body`` and ``title`` hold lemmas: ranked
+    search uses the first two, ``title:`` queries the third; ``exact`` holds the
     surface forms of both (lowercased, ё folded) for exact-form and prefix
     search; ``year`` serves facet counts; ``dup_group`` names the group of
     near-duplicates a document belongs to and ``minhash`` holds its signature
@@ -28,7 +31,8 @@ def build_schema(policy: str = DEFAULT_POLICY) -> Schema:
     """
     return Schema(
         id=ID(unique=True, stored=True, sortable=True),
-        title=TEXT(analyzer=lemma_analyzer(policy), stored=True, field_boost=TITLE_BOOST),
+        title=TEXT(analyzer=lemma_analyzer(policy), stored=True),
+        head=TEXT(analyzer=lemma_analyzer(policy), field_boost=HEAD_BOOST),
         body=TEXT(analyzer=lemma_analyzer(policy), stored=True),
         exact=TEXT(analyzer=surface_analyzer()),
         date=DATETIME(stored=True, sortable=True),

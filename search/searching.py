@@ -292,7 +292,7 @@ def suggest(searcher: Searcher, text: str, plan: QueryPlan) -> str | None:
         form = normal_form(word)
         if form in STOP_WORDS or len(form) < 4 or form.isdigit():
             continue
-        if any(reader.doc_frequency(field, lemma) for lemma in lemmas for field in ("body", "title")):
+        if any(reader.doc_frequency(field, lemma) for lemma in lemmas for field in ("body", "head")):
             continue
         correction = _closest_word(searcher, form)
         if correction:
@@ -315,7 +315,7 @@ def find_similar(searcher: Searcher, docnum: int, limit: int, policy: str) -> Se
     text = f"{fields.get('title', '')}\n{fields.get('body', '')}"
     candidates = searcher.key_terms_from_text("body", text, numterms=KEY_TERMS * 3)
     key_terms = [(w, s) for w, s in candidates if w not in STOP_WORDS and not w.isdigit()][:KEY_TERMS]
-    query = wq.Or([wq.Term(field, word, boost=weight) for word, weight in key_terms for field in ("title", "body")])
+    query = wq.Or([wq.Term(field, word, boost=weight) for word, weight in key_terms for field in ("head", "body")])
     results = searcher.search(query, limit=limit, mask={docnum}, terms=False)
     matcher = Matcher(MatchTerms(policy, frozenset(word for word, _ in key_terms)))
     hits = [_hit(searcher, rank, hit.docnum, hit.score or 0.0, matcher) for rank, hit in enumerate(results, 1)]

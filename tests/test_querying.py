@@ -9,10 +9,10 @@ def terms(plan):
     return sorted({(field, text) for field, text in plan.query.iter_all_terms()})
 
 
-def test_words_become_lemmas_in_title_and_body():
+def test_words_become_lemmas_in_head_and_body():
     plan = plan_query("визитом Лаврова")
     assert terms(plan) == [
-        ("body", "визит"), ("body", "лавров"), ("title", "визит"), ("title", "лавров"),
+        ("body", "визит"), ("body", "лавров"), ("head", "визит"), ("head", "лавров"),
     ]
     assert isinstance(plan.query, wq.And)
 

@@ -25,3 +25,15 @@ def test_best_window_counts_distinct_concepts():
     assert best_window(list(occurrences), 3, window=8) == 2
     assert best_window(list(occurrences), 3, window=30) == 3
     assert best_window([(5, 0)], 2, window=8) == 1
+
+
+def test_best_of_scores_each_document_by_its_own_best_alternative(fresh_index):
+    from whoosh import query as wq
+
+    from search.bestof import BestOf
+
+    fresh_index.add([{"id": "a", "body": "Кыргызстан"}, {"id": "b", "body": "Киргизия"}])
+    searcher = fresh_index.searcher()
+    alone = {h["id"]: h.score for h in searcher.search(wq.Term("body", "кыргызстан", boost=0.5))}
+    best = {h["id"]: h.score for h in searcher.search(BestOf([wq.Term("body", "кыргызстан", boost=0.5), wq.Term("body", "киргизия")]))}
+    assert best["a"] == alone["a"] and best["b"] > best["a"]
