@@ -4,6 +4,7 @@ Usage, from the repo root::
 
     .venv/bin/python bench/relevance.py [--rebuild] [--systems plain,snowball,top,all,proper]
                                         [--out bench/out] [--data /work/shared/eval] [--procs 2]
+                                        [--ablation]
 
 Systems:
   plain     Whoosh, regex word tokenizer | lowercase | ё→е
@@ -15,6 +16,10 @@ Every system indexes the eval corpus (built once and cached under ``--out``;
 ``--rebuild`` rebuilds) and runs every query with any-term matching, top 100.
 Baselines get the query's words with punctuation stripped; the engine gets
 the raw text, and also, as the ``<policy>/words`` row, the same stripped words.
+With ``--ablation``, ``<policy>/no-synonyms`` and ``<policy>/no-rerank`` rows
+show what the thesaurus and the proximity/coverage re-ranking contribute.
+The engine searches with near-duplicate collapsing off (every judged
+document stands alone).
 
 Prints one table (tag nDCG@10 and MAP@100, headline MRR@10 and Recall@100,
 warm query latency p50/p95 over the second of two passes, build time and
@@ -45,7 +50,7 @@ from whoosh import query as wq  # noqa: E402
 from whoosh.qparser import MultifieldParser, OrGroup  # noqa: E402
 
 from bench._common import baseline_schema, query_words  # noqa: E402
-from search import Index  # noqa: E402
+from search import Index, ranking  # noqa: E402
 from search.corpus import CorpusReader  # noqa: E402
 from search.errors import SearchError  # noqa: E402
 
@@ -114,6 +119,8 @@ class Engine:
         self.name, self.path, self.policy = name, path, policy
         self.ix: Index | None = None
         self.words_only = False  # pass punctuation-stripped words instead of raw text
+        self.synonyms = True
+        self.rerank = True  # proximity and coverage re-ranking (ablation switch)
 
     def load(self) -> int | None:
         try:
@@ -133,7 +140,16 @@ class Engine:
     def search(self, text: str) -> list[tuple[str, float]]:
         if self.words_only:
             text = " ".join(query_words(text))
-        results = self.ix.search(text, limit=LIMIT, match="any", snippets=False)
+        saved = (ranking.PROXIMITY_WEIGHT, ranking.COVERAGE_WEIGHT)
+        if not self.rerank:  # ablation only: the engine always re-ranks
+            ranking.PROXIMITY_WEIGHT = ranking.COVERAGE_WEIGHT = 0.0
+        try:
+            # Near-duplicate collapsing is presentation: every judged document stands alone.
+            results = self.ix.search(
+                text, limit=LIMIT, match="any", snippets=False, collapse=False, synonyms=self.synonyms
+            )
+        finally:
+            ranking.PROXIMITY_WEIGHT, ranking.COVERAGE_WEIGHT = saved
         return [(hit.id, hit.score) for hit in results]
 
     def close(self) -> None:
@@ -292,6 +308,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--data", type=Path, default=Path("/work/shared/eval"))
     parser.add_argument("--procs", type=int, default=2, help="indexing processes (all systems)")
+    parser.add_argument(
+        "--ablation", action="store_true", help="also run each engine without the thesaurus and without re-ranking"
+    )
     args = parser.parse_args(argv)
 
     args.out.mkdir(parents=True, exist_ok=True)
@@ -304,10 +323,17 @@ def main(argv: list[str] | None = None) -> None:
     for name in [n.strip() for n in args.systems.split(",") if n.strip()]:
         system = make_system(name, args.out)
         build = build_or_load(system, corpus, args.out, args.procs, args.rebuild)
-        variants = [(name, False)] + ([(f"{name}/words", True)] if isinstance(system, Engine) else [])
-        for label, words_only in variants:
+        variants = [(name, {})]
+        if isinstance(system, Engine):
+            variants.append((f"{name}/words", {"words_only": True}))
+            if args.ablation:
+                variants.append((f"{name}/no-synonyms", {"synonyms": False}))
+                variants.append((f"{name}/no-rerank", {"rerank": False}))
+        for label, settings in variants:
             if isinstance(system, Engine):
-                system.words_only = words_only
+                system.words_only, system.synonyms, system.rerank = False, True, True
+                for key, value in settings.items():
+                    setattr(system, key, value)
             run, latencies, errors = run_queries(system, queries)
             write_run(args.out / f"run-{label.replace('/', '-')}.trec", label, run)
             empty = sum(1 for hits in run.values() if not hits)

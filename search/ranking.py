@@ -1,9 +1,11 @@
-"""Re-ranking the best BM25F candidates: term proximity and recency.
+"""Scoring: the BM25F model, then re-ranking the best candidates.
 
 Whoosh scores each query word on its own; documents in which the query words
-stand close together are far more often the ones the user meant, so the top
-candidates get a boost for the tightest window holding several query words.
-With ``recent``, newer documents get a boost that halves every year.
+stand close together, and documents that contain more of them, are far more
+often the ones the user meant, so the top candidates get a boost for the
+tightest window holding several query words and for their coverage of the
+query. With ``recent``, newer documents get a boost that halves every year.
+The constants were tuned on ../shared/eval with bench/relevance.py.
 """
 
 from __future__ import annotations
@@ -17,14 +19,18 @@ from whoosh.searching import Searcher
 from search.columns import Column
 
 # BM25F parameters: length normalisation and term-frequency saturation.
-BM25_B = 0.75
+BM25_B = 0.9
 BM25_K1 = 1.2
+# Length normalisation of the (short) head field.
+HEAD_B = 0.3
 # How many top BM25F candidates are re-ranked.
 RERANK_DEPTH = 100
 # A window of this many positions counts as "close together".
 PROXIMITY_WINDOW = 8
 # Score multiplier for a document whose window holds every query word.
-PROXIMITY_WEIGHT = 0.3
+PROXIMITY_WEIGHT = 0.5
+# Score multiplier for a document containing every query word (of several).
+COVERAGE_WEIGHT = 1.0
 RECENCY_WEIGHT = 0.5
 RECENCY_HALF_LIFE_DAYS = 365.0
 
@@ -33,7 +39,7 @@ Candidate = tuple[int, float]  # (document number, score)
 
 def weighting() -> scoring.WeightingModel:
     """The first-stage scoring model."""
-    return scoring.BM25F(B=BM25_B, K1=BM25_K1)
+    return scoring.BM25F(B=BM25_B, K1=BM25_K1, head_B=HEAD_B)
 
 
 def _positions(searcher: Searcher, field: str, lemmas: frozenset[str], docnums: list[int]) -> dict[int, list[int]]:
@@ -76,8 +82,11 @@ def best_window(occurrences: list[tuple[int, int]], concepts: int, window: int) 
     return best
 
 
-def proximity(searcher: Searcher, docnums: list[int], concepts: Sequence[frozenset[str]]) -> dict[int, float]:
-    """For each document, 0–1: how many query words share its tightest window."""
+def evidence(
+    searcher: Searcher, docnums: list[int], concepts: Sequence[frozenset[str]]
+) -> dict[int, tuple[float, float]]:
+    """For each document, (proximity, coverage), each 0–1: how many query words
+    share its tightest window, and how many of them it contains at all."""
     if len(concepts) < 2:
         return {}
     ordered = sorted(docnums)
@@ -87,8 +96,12 @@ def proximity(searcher: Searcher, docnums: list[int], concepts: Sequence[frozens
             offset = 0 if field == "body" else -1_000_000  # keep head and body apart
             for docnum, positions in _positions(searcher, field, lemmas, ordered).items():
                 per_doc.setdefault(docnum, []).extend((p + offset, index) for p in positions)
+    spread = len(concepts) - 1
     return {
-        docnum: (best_window(occurrences, len(concepts), PROXIMITY_WINDOW) - 1) / (len(concepts) - 1)
+        docnum: (
+            (best_window(occurrences, len(concepts), PROXIMITY_WINDOW) - 1) / spread,
+            len({concept for _, concept in occurrences}) / len(concepts),
+        )
         for docnum, occurrences in per_doc.items()
     }
 
@@ -115,13 +128,15 @@ def rerank(
     concepts: Sequence[frozenset[str]],
     recent: bool = False,
 ) -> list[Candidate]:
-    """Re-score the candidates by proximity (and recency) and sort them again."""
+    """Re-score the candidates by proximity and coverage (and recency), and
+    sort them again."""
     docnums = [docnum for docnum, _ in candidates]
-    close = proximity(searcher, docnums, concepts)
+    found = evidence(searcher, docnums, concepts)
     new = recency(searcher, docnums) if recent else {}
-    rescored = [
-        (docnum, score * (1 + PROXIMITY_WEIGHT * close.get(docnum, 0.0)) * (1 + RECENCY_WEIGHT * new.get(docnum, 0.0)))
-        for docnum, score in candidates
-    ]
+    rescored = []
+    for docnum, score in candidates:
+        close, covered = found.get(docnum, (0.0, 0.0))
+        boost = (1 + PROXIMITY_WEIGHT * close) * (1 + COVERAGE_WEIGHT * covered)
+        rescored.append((docnum, score * boost * (1 + RECENCY_WEIGHT * new.get(docnum, 0.0))))
     rescored.sort(key=lambda item: (-item[1], item[0]))
     return rescored

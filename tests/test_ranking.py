@@ -37,3 +37,13 @@ def test_best_of_scores_each_document_by_its_own_best_alternative(fresh_index):
     alone = {h["id"]: h.score for h in searcher.search(wq.Term("body", "кыргызстан", boost=0.5))}
     best = {h["id"]: h.score for h in searcher.search(BestOf([wq.Term("body", "кыргызстан", boost=0.5), wq.Term("body", "киргизия")]))}
     assert best["a"] == alone["a"] and best["b"] > best["a"]
+
+
+def test_documents_with_more_of_the_query_words_rank_first(fresh_index):
+    fresh_index.add(
+        [
+            {"id": "one-word", "body": "Переговоры. " * 6 + FILLER},
+            {"id": "both-words", "body": f"Переговоры прошли. {FILLER} В Ташкенте."},
+        ]
+    )
+    assert ids(fresh_index.search("переговоры Ташкент", match="any"))[0] == "both-words"
