@@ -112,3 +112,25 @@ def test_a_second_build_is_refused_while_one_runs(tmp_path):
         result = CliRunner().invoke(main, ["build", str(source), "--index", str(index)])
     assert result.exit_code == 2
     assert f"being written by PID {os.getpid()}" in result.stderr
+
+
+def test_ctrl_c_commits_what_was_read_and_exits_130(tmp_path):
+    source = tmp_path / "docs.jsonl"
+    write_corpus(source, "a", DOCUMENTS * 4)
+    index = tmp_path / "index"
+    build = subprocess.Popen(
+        [sys.executable, "-m", "search", "build", str(source), "--index", str(index), "--procs", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    time.sleep(2.5)
+    build.send_signal(signal.SIGINT)
+    out, err = build.communicate(timeout=120)
+    if build.returncode == 0:
+        pytest.skip("the build finished before the interrupt arrived")
+    assert build.returncode == 130, err
+    assert "Interrupted: committed the" in err and "Traceback" not in err
+    kept = documents_in(index)
+    assert 0 < kept < DOCUMENTS * 4
+    assert check_index(index).ok
+    assert start_build(index, source).wait() == 0
+    assert documents_in(index) == DOCUMENTS * 4

@@ -167,6 +167,7 @@ def _supported() -> str:
 @click.argument("ids", nargs=-1, required=True, metavar="ID...")
 @index_option
 @json_option
+@color_option
 @library_errors
 def remove(ids: tuple[str, ...], index_path: Path, as_json: bool) -> None:
     """Remove the documents with these ids from the index.
@@ -194,6 +195,7 @@ def remove(ids: tuple[str, ...], index_path: Path, as_json: bool) -> None:
 @click.command()
 @index_option
 @json_option
+@color_option
 @library_errors
 def check(index_path: Path, as_json: bool) -> None:
     """Verify the index: version, schema, and every segment readable.
