@@ -295,10 +295,7 @@ class Index:
 
         Raises :class:`SearchError` when there is no such document.
         """
-        searcher = self.searcher()
-        docnum = searcher.document_number(id=doc_id)
-        if docnum is None:
-            raise SearchError(f"no document with id {doc_id!r} in {self.path}")
+        searcher, docnum = self._find(doc_id)
         with self._reading():
             return document_view(searcher, docnum, query, self.ambiguity, synonyms)
 
@@ -335,9 +332,14 @@ class Index:
 
         Raises :class:`SearchError` when there is no such document.
         """
+        searcher, docnum = self._find(doc_id)
+        with self._reading():
+            return find_similar(searcher, docnum, limit, self.ambiguity)
+
+    def _find(self, doc_id: str) -> tuple[Searcher, int]:
+        """A searcher and the document number of ``doc_id``; an error if it is absent."""
         searcher = self.searcher()
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
             raise SearchError(f"no document with id {doc_id!r} in {self.path}")
-        with self._reading():
-            return find_similar(searcher, docnum, limit, self.ambiguity)
+        return searcher, docnum

@@ -30,9 +30,14 @@ if TYPE_CHECKING:
 
     from search.thesaurus import Thesaurus
 
-# Ranked search looks in the head (title and lead) and the body.
+# Ranked search looks in the head (title and lead) and the body; query-time
+# weights multiply the index-time head boost (schema.HEAD_BOOST).
 RANKED_FIELDS = ("head", "body")
+QUERY_FIELD_WEIGHTS = {"head": 1.0, "body": 1.0}
 KEYWORD_FIELDS = ("id", "source", "lang")
+# In any-term queries, words found in more than this share of the documents
+# are left to the re-ranker (see _without_frequent_words).
+FREQUENT_WORD_SHARE = 0.5
 # Typo-tolerant matching considers at most this many indexed words per query word.
 FUZZY_EXPANSIONS = 30
 
@@ -83,6 +88,10 @@ class QueryPlan:
     @property
     def empty(self) -> bool:
         return isinstance(self.query, type(wq.NullQuery))
+
+
+def _weight(field: str) -> float:
+    return QUERY_FIELD_WEIGHTS.get(field, 1.0)
 
 
 def normal_form(word: str) -> str:
@@ -217,9 +226,9 @@ class _Rewriter:
             self.lemmas.update(lemmas_)
             if len(lemmas_) == 1:
                 single.add(lemmas_[0])
-                per_field = [wq.Term(f, lemmas_[0], boost=weight) for f in fields]
+                per_field = [wq.Term(f, lemmas_[0], boost=weight * _weight(f)) for f in fields]
             else:
-                per_field = [wq.Phrase(f, list(lemmas_), boost=weight) for f in fields]
+                per_field = [wq.Phrase(f, list(lemmas_), boost=weight * _weight(f)) for f in fields]
             queries.append(per_field[0] if len(per_field) == 1 else wq.Or(per_field))
         self.concepts.append(frozenset(single or entry))
         return queries[0] if len(queries) == 1 else BestOf(queries)
@@ -234,7 +243,7 @@ class _Rewriter:
     def _lemma_query(self, found: tuple[str, ...], fields: tuple[str, ...], boost: float) -> wq.Query:
         self.lemmas.update(found)
         self.concepts.append(frozenset(found))
-        terms = [wq.Term(f, lemma, boost=boost) for lemma in found for f in fields]
+        terms = [wq.Term(f, lemma, boost=boost * _weight(f)) for lemma in found for f in fields]
         return terms[0] if len(terms) == 1 else wq.Or(terms)
 
     def _term(self, node: wq.Term) -> wq.Query | None:
@@ -305,16 +314,16 @@ class _Rewriter:
         for f in fields:
             if all(len(found) == 1 for found in per_word):
                 words = [found[0] for found in per_word]
-                queries.append(wq.Phrase(f, words, slop=node.slop, boost=node.boost))
+                queries.append(wq.Phrase(f, words, slop=node.slop, boost=node.boost * _weight(f)))
             else:
                 steps = [wq.Or([wq.Term(f, lemma) for lemma in found]) for found in per_word]
-                queries.append(wq.Sequence(steps, slop=node.slop, boost=node.boost))
+                queries.append(wq.Sequence(steps, slop=node.slop, boost=node.boost * _weight(f)))
         if self.match == "any":
             # Ranking by any of the words: the words of a quotation count on
             # their own; the re-ranker rewards them standing together (a
             # phrase query here costs much and adds little).
             words = [
-                wq.Term(f, lemma)
+                wq.Term(f, lemma, boost=_weight(f))
                 for found in per_word
                 if not (self.drop_stop_words and found[0] in STOP_WORDS)
                 for lemma in found
@@ -323,6 +332,25 @@ class _Rewriter:
             if words:
                 return wq.Or(words)
         return queries[0] if len(queries) == 1 else wq.Or(queries)
+
+
+def _without_frequent_words(query: wq.Query, reader: "IndexReader") -> wq.Query:
+    """An any-term query without the words found in most documents.
+
+    Such words barely change the ranking (their IDF is near zero) but make
+    Whoosh score most of the index; the proximity re-ranker still sees them.
+    Kept when every word is that frequent.
+    """
+    if type(query) is not wq.Or:
+        return query
+    total = max(reader.doc_count(), 1)
+
+    def frequent(part: wq.Query) -> bool:
+        terms = [t for t in part.iter_all_terms() if t[0] == "body"]
+        return bool(terms) and all(reader.doc_frequency(*t) / total > FREQUENT_WORD_SHARE for t in terms)
+
+    kept = [part for part in query.subqueries if not frequent(part)]
+    return wq.Or(kept) if kept else query
 
 
 def plan_query(
@@ -352,6 +380,8 @@ def plan_query(
         rewritten = rewriter.rewrite(parsed)
     if rewritten is None:
         rewritten = wq.NullQuery
+    if match == "any" and reader is not None:
+        rewritten = _without_frequent_words(rewritten, reader)
     return QueryPlan(
         text=text,
         query=rewritten.normalize(),

@@ -21,6 +21,14 @@ def releases_path() -> Path:
     return FIXTURES / "releases.jsonl"
 
 
+def build_index(tmp_path_factory, name: str, sources) -> tuple[Path, object]:
+    """Index ``sources`` into a fresh directory; the path and the build report."""
+    path = tmp_path_factory.mktemp(name)
+    with Index.create(path) as ix:
+        report = ix.add(CorpusReader(sources))
+    return path, report
+
+
 @pytest.fixture(scope="session")
 def built_index(tmp_path_factory, releases_path) -> Path:
     """A read-only index of tests/fixtures/releases.jsonl, shared by the session."""

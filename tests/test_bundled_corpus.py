@@ -7,15 +7,14 @@ import pytest
 from search import Index
 from search.corpus import CorpusReader, Record
 
+from conftest import build_index
+
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
 @pytest.fixture(scope="module")
 def bundled(tmp_path_factory):
-    path = tmp_path_factory.mktemp("bundled")
-    with Index.create(path) as ix:
-        report = ix.add(CorpusReader([CORPUS]))
-    return path, report
+    return build_index(tmp_path_factory, "bundled", [CORPUS])
 
 
 def test_every_release_is_indexed_without_problems(bundled):

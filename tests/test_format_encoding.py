@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from search import Index
+
 from search.corpus import CorpusReader, Problem, Record
 from search.corpus.encoding import SAMPLE_SIZE, TextLines, decode, detect
 

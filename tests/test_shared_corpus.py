@@ -5,7 +5,7 @@ import pytest
 from search import Index
 from search.corpus import CorpusReader, Record
 
-from conftest import SHARED
+from conftest import SHARED, build_index
 
 FIXTURE = SHARED / "corpus" / "derived" / "fixture_ccby_50.jsonl"
 
@@ -16,10 +16,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def real_index(tmp_path_factory):
-    path = tmp_path_factory.mktemp("real")
-    with Index.create(path) as ix:
-        report = ix.add(CorpusReader([FIXTURE]))
-    return path, report
+    return build_index(tmp_path_factory, "real", [FIXTURE])
 
 
 def test_every_record_is_indexed(real_index):

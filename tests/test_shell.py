@@ -79,3 +79,18 @@ def test_ctrl_d_leaves(shell):
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_build_on_a_terminal_draws_progress_for_downloads_and_indexing(server, tmp_path, releases_path):
+    root, base = server
+    (root / "releases.jsonl").write_bytes(releases_path.read_bytes())
+    env = dict(os.environ, SEARCH_CACHE=str(tmp_path / "cache"), COLUMNS="100", LINES="40")
+    child = pexpect.spawn(
+        sys.executable, ["-m", "search", "build", f"{base}/releases.jsonl", "--index", str(tmp_path / "ix")],
+        env=env, encoding="utf-8", timeout=60, dimensions=(40, 100),
+    )
+    child.expect(pexpect.EOF)
+    child.close()
+    output = ANSI.sub("", child.before)
+    assert child.exitstatus == 0, output
+    assert "downloaded" in output and "8 added" in output and "Traceback" not in output

@@ -139,7 +139,7 @@ def fetch_with_progress(url: str):
     if not console.is_terminal:
         fetched = remote.fetch(url)
     else:
-        from rich.progress import DownloadColumn, Progress, TransferSpeedColumn
+        from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
 
         with Progress(
             TextColumn("[bold]downloading"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
