@@ -155,3 +155,15 @@ def test_total_of_an_any_term_query_counts_every_match(fresh_index):
     assert results.total == 18
     filtered = fresh_index.search("визит переговоры", match="any", limit=1, since="2020")
     assert filtered.total == 0
+
+
+def test_words_in_most_documents_are_left_out_of_any_term_queries(fresh_index):
+    from search.querying import plan_query
+
+    fresh_index.add([{"id": f"d{n}", "body": f"Молдова сообщение {n}" + (" визит" if n == 3 else "")} for n in range(10)])
+    reader = fresh_index.searcher().reader()
+    terms = {text for _, text in plan_query("Молдова визит", "any", reader=reader).query.iter_all_terms()}
+    assert terms == {"визит"}
+    only_frequent = {text for _, text in plan_query("Молдова", "any", reader=reader).query.iter_all_terms()}
+    assert only_frequent == {"молдова"}
+    assert [hit.id for hit in fresh_index.search("Молдова визит", match="any")] == ["d3"]
