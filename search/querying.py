@@ -347,7 +347,8 @@ def _without_frequent_words(query: wq.Query, reader: "IndexReader") -> wq.Query:
 
     def frequent(part: wq.Query) -> bool:
         terms = [t for t in part.iter_all_terms() if t[0] == "body"]
-        return bool(terms) and all(reader.doc_frequency(*t) / total > FREQUENT_WORD_SHARE for t in terms)
+        # A word with its thesaurus variants goes when the word itself is that common.
+        return any(reader.doc_frequency(*t) / total > FREQUENT_WORD_SHARE for t in terms)
 
     kept = [part for part in query.subqueries if not frequent(part)]
     return wq.Or(kept) if kept else query
