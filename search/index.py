@@ -53,6 +53,7 @@ class Index:
         self._meta = meta
         self._ix = whoosh_index
         self._searcher: Searcher | None = None
+        self._fast = None
 
     # -- opening ---------------------------------------------------------
 
@@ -288,7 +289,17 @@ class Index:
         )
         searcher = self.searcher()
         with self._reading():
-            return run_search(searcher, query, options, self.ambiguity)
+            return run_search(searcher, query, options, self.ambiguity, self._scorer(searcher))
+
+    def _scorer(self, searcher: Searcher):
+        """The vectorised scorer for this searcher, kept while the searcher lives."""
+        from search import fastscore
+
+        if self._fast is None or self._fast.stats.searcher is not searcher:
+            self._fast = fastscore.Scorer(
+                fastscore.Statistics(searcher), ranking.BM25_B, ranking.BM25_K1, {"head": ranking.HEAD_B}
+            )
+        return self._fast
 
     def show(self, doc_id: str, query: str | None = None, synonyms: bool = True) -> DocumentView:
         """The whole document ``doc_id``, with ``query``'s matches highlighted.

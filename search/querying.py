@@ -227,6 +227,9 @@ class _Rewriter:
             if len(lemmas_) == 1:
                 single.add(lemmas_[0])
                 per_field = [wq.Term(f, lemmas_[0], boost=weight * _weight(f)) for f in fields]
+            elif self.match == "any":
+                # As with quotations: in any-term ranking the words count.
+                per_field = [wq.Term(f, lemma, boost=weight * _weight(f)) for lemma in lemmas_ for f in fields]
             else:
                 per_field = [wq.Phrase(f, list(lemmas_), boost=weight * _weight(f)) for f in fields]
             queries.append(per_field[0] if len(per_field) == 1 else wq.Or(per_field))

@@ -1,0 +1,53 @@
+"""The vectorised scorer gives Whoosh's own BM25F scores, faster."""
+
+import pytest
+from whoosh import query as wq
+
+from search import ranking, thesaurus
+from search.fastscore import Scorer, Statistics, Unsupported
+from search.querying import plan_query
+
+
+@pytest.fixture
+def scorer_and_searcher(index):
+    searcher = index.searcher()
+    return Scorer(Statistics(searcher), ranking.BM25_B, ranking.BM25_K1, {"head": ranking.HEAD_B}), searcher
+
+
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("Лавров переговоры Япония Ташкент", "any"),
+        ("министр", "any"),
+        ("визит министра", "all"),
+        ("Киргизия Кыргызстан стали", "any"),
+        ("совет министров иностранных дел СНГ Минск", "any"),
+    ],
+)
+def test_same_ranking_and_scores_as_whoosh(scorer_and_searcher, text, match):
+    scorer, searcher = scorer_and_searcher
+    query = plan_query(text, match, reader=searcher.reader(), thesaurus=thesaurus.default()).query
+    expected = [(hit.docnum, hit.score) for hit in searcher.search(query, limit=None)]
+    scored = scorer.score(query)
+    found = scored.top(100)
+    assert [d for d, _ in found] == [d for d, _ in expected]
+    assert all(abs(a[1] - b[1]) < 1e-5 for a, b in zip(found, expected))
+    assert scored.total == len(expected)
+
+
+def test_deleted_documents_and_masks(fresh_index):
+    fresh_index.add([{"id": f"d{n}", "body": f"переговоры номер {n}"} for n in range(5)])
+    fresh_index.delete(["d1"])
+    searcher = fresh_index.searcher()
+    scorer = Scorer(Statistics(searcher), 0.75, 1.2, {})
+    query = wq.Term("body", "переговоры")
+    assert scorer.score(query).total == 4
+    only = scorer.mask(wq.Term("id", "d3"))
+    assert [searcher.stored_fields(d)["id"] for d, _ in scorer.score(query, only).top(10)] == ["d3"]
+
+
+def test_other_query_shapes_are_left_to_whoosh(scorer_and_searcher):
+    scorer, _ = scorer_and_searcher
+    for query in (wq.Phrase("body", ["совет", "министр"]), wq.Prefix("exact", "кыргыз"), wq.Not(wq.Term("body", "а"))):
+        with pytest.raises(Unsupported):
+            scorer.score(query)
