@@ -8,10 +8,24 @@ and a segment without the column answers with the field's default.
 
 from __future__ import annotations
 
+import weakref
 from bisect import bisect_right
 from typing import Any
 
 from whoosh.reading import IndexReader
+
+
+_OPEN: "weakref.WeakKeyDictionary[IndexReader, dict[str, Column]]" = weakref.WeakKeyDictionary()
+
+
+def column(reader: IndexReader, fieldname: str) -> "Column":
+    """The column of ``fieldname``, opened once per reader (opening one reads
+    its whole offset table)."""
+    columns = _OPEN.setdefault(reader, {})
+    found = columns.get(fieldname)
+    if found is None:
+        found = columns[fieldname] = Column(reader, fieldname)
+    return found
 
 
 class Column:

@@ -9,7 +9,7 @@ from typing import Any
 
 from whoosh.searching import Searcher
 
-from search.columns import Column
+from search.columns import column
 
 
 @dataclass
@@ -49,10 +49,10 @@ class Stats:
 
 
 def _dates(searcher: Searcher, docnums) -> list[dt.date]:
-    column = Column(searcher.reader(), "date")
+    dated = column(searcher.reader(), "date")
     found = []
     for docnum in docnums:
-        value = column.get(docnum)
+        value = dated.get(docnum)
         if isinstance(value, dt.datetime) and value.year > 1:
             found.append(value.date())
     return found
@@ -62,7 +62,7 @@ def collect_stats(searcher: Searcher, meta: dict[str, Any], size_bytes: int, top
     """Statistics over every live document (columns and lexicons, no stored fields)."""
     reader = searcher.reader()
     docnums = list(reader.all_doc_ids())
-    sources = Counter(Column(reader, "source")[n] or "(none)" for n in docnums)
+    sources = Counter(column(reader, "source")[n] or "(none)" for n in docnums)
     dates = _dates(searcher, docnums)
     return Stats(
         documents=len(docnums),

@@ -212,8 +212,7 @@ class _Rewriter:
 
         A document scores by its best alternative, so that mentioning several
         variants of a name does not outweigh the name the user typed. In
-        any-term queries multi-word alternatives are left out: phrase
-        matching there costs much and adds little.
+        any-term queries multi-word alternatives are left out.
         """
         alternatives = [(entry, boost)] + [
             (expansion.lemmas, boost * expansion.weight)
@@ -231,7 +230,10 @@ class _Rewriter:
                 # As with quotations: in any-term ranking the words count.
                 per_field = [wq.Term(f, lemma, boost=weight * _weight(f)) for lemma in lemmas_ for f in fields]
             else:
-                per_field = [wq.Phrase(f, list(lemmas_), boost=weight * _weight(f)) for f in fields]
+                # Every word of a multi-word name, anywhere; the re-ranker
+                # rewards them standing together (phrase matching is slow).
+                words = [wq.Or([wq.Term(f, lemma, boost=_weight(f)) for f in fields]) for lemma in lemmas_]
+                per_field = [wq.And(words, boost=weight)]
             queries.append(per_field[0] if len(per_field) == 1 else wq.Or(per_field))
         self.concepts.append(frozenset(single or entry))
         return queries[0] if len(queries) == 1 else BestOf(queries)

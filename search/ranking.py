@@ -12,11 +12,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from whoosh import scoring
 from whoosh.searching import Searcher
 
-from search.columns import Column
+import numpy as np
+
+from search.columns import column
+
+if TYPE_CHECKING:
+    from search.fastscore import Statistics
 
 # BM25F parameters: length normalisation and term-frequency saturation.
 BM25_B = 0.9
@@ -42,26 +48,6 @@ def weighting() -> scoring.WeightingModel:
     return scoring.BM25F(B=BM25_B, K1=BM25_K1, head_B=HEAD_B)
 
 
-def _positions(searcher: Searcher, field: str, lemmas: frozenset[str], docnums: list[int]) -> dict[int, list[int]]:
-    """Positions of any of ``lemmas`` in ``field`` for each of ``docnums`` (sorted)."""
-    found: dict[int, list[int]] = {}
-    reader = searcher.reader()
-    for lemma in lemmas:
-        if (field, lemma) not in reader:
-            continue
-        postings = reader.postings(field, lemma)
-        for docnum in docnums:
-            if not postings.is_active():
-                break
-            if postings.id() < docnum:
-                postings.skip_to(docnum)
-                if not postings.is_active():
-                    break
-            if postings.id() == docnum:
-                found.setdefault(docnum, []).extend(postings.value_as("positions"))
-    return found
-
-
 def best_window(occurrences: list[tuple[int, int]], concepts: int, window: int) -> int:
     """Most distinct concepts among (position, concept) pairs within ``window`` positions."""
     occurrences.sort()
@@ -83,19 +69,20 @@ def best_window(occurrences: list[tuple[int, int]], concepts: int, window: int) 
 
 
 def evidence(
-    searcher: Searcher, docnums: list[int], concepts: Sequence[frozenset[str]]
+    stats: "Statistics", docnums: list[int], concepts: Sequence[frozenset[str]]
 ) -> dict[int, tuple[float, float]]:
     """For each document, (proximity, coverage), each 0–1: how many query words
     share its tightest window, and how many of them it contains at all."""
     if len(concepts) < 2:
         return {}
-    ordered = sorted(docnums)
+    ordered = np.array(sorted(docnums), dtype=np.int64)
     per_doc: dict[int, list[tuple[int, int]]] = {}
     for index, lemmas in enumerate(concepts):
         for field in ("body", "head"):
             offset = 0 if field == "body" else -1_000_000  # keep head and body apart
-            for docnum, positions in _positions(searcher, field, lemmas, ordered).items():
-                per_doc.setdefault(docnum, []).extend((p + offset, index) for p in positions)
+            for lemma in lemmas:
+                for docnum, positions in stats.postings(field, lemma).positions(ordered).items():
+                    per_doc.setdefault(docnum, []).extend((int(p) + offset, index) for p in positions)
     spread = len(concepts) - 1
     return {
         docnum: (
@@ -108,10 +95,10 @@ def evidence(
 
 def recency(searcher: Searcher, docnums: list[int]) -> dict[int, float]:
     """0–1 per document: 1 for the newest candidate, halving every year older."""
-    column = Column(searcher.reader(), "date")
+    dated = column(searcher.reader(), "date")
     dates: dict[int, dt.datetime] = {}
     for docnum in docnums:
-        value = column.get(docnum)
+        value = dated.get(docnum)
         if isinstance(value, dt.datetime) and value.year > 1:
             dates[docnum] = value
     if not dates:
@@ -123,7 +110,7 @@ def recency(searcher: Searcher, docnums: list[int]) -> dict[int, float]:
 
 
 def rerank(
-    searcher: Searcher,
+    stats: "Statistics",
     candidates: list[Candidate],
     concepts: Sequence[frozenset[str]],
     recent: bool = False,
@@ -131,8 +118,8 @@ def rerank(
     """Re-score the candidates by proximity and coverage (and recency), and
     sort them again."""
     docnums = [docnum for docnum, _ in candidates]
-    found = evidence(searcher, docnums, concepts)
-    new = recency(searcher, docnums) if recent else {}
+    found = evidence(stats, docnums, concepts)
+    new = recency(stats.searcher, docnums) if recent else {}
     rescored = []
     for docnum, score in candidates:
         close, covered = found.get(docnum, (0.0, 0.0))

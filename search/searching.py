@@ -13,7 +13,7 @@ from whoosh.searching import Searcher
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from search import fastscore, ranking, thesaurus
-from search.columns import Column
+from search.columns import column
 from search.querying import STOP_WORDS, MatchTerms, QueryPlan, normal_form, plan_query
 from search.overview import Timeline, build_timeline
 from search.results import Copy, DocumentView, Facets, Hit, SearchResults
@@ -89,7 +89,8 @@ class _Run:
         self.empty = not ranked
         if options.sort == "relevance" and ranked:
             depth = ranking.RERANK_DEPTH
-            ranked = ranking.rerank(searcher, ranked[:depth], plan.concepts, options.recent) + ranked[depth:]
+            stats = scorer.stats if scorer is not None else fastscore.Statistics(searcher)
+            ranked = ranking.rerank(stats, ranked[:depth], plan.concepts, options.recent) + ranked[depth:]
         self.ranked: list[tuple[int, float | None, list[int]]] = (
             _collapse(searcher, ranked) if options.collapse else [(d, s, []) for d, s in ranked]
         )
@@ -148,7 +149,7 @@ def _is_plain_disjunction(query: wq.Query) -> bool:
 def _collapse(searcher: Searcher, ranked: list[tuple[int, float | None]]) -> list[tuple[int, float | None, list[int]]]:
     """Keep the best-placed document of each near-duplicate group; the others
     become its copies."""
-    groups = Column(searcher.reader(), "dup_group")
+    groups = column(searcher.reader(), "dup_group")
     kept: list[tuple[int, float | None, list[int]]] = []
     by_group: dict[str, list[int]] = {}
     for docnum, score in ranked:
@@ -267,7 +268,7 @@ def query_timeline(
 
 def _copy(searcher: Searcher, docnum: int) -> Copy:
     reader = searcher.reader()
-    return Copy(Column(reader, "id")[docnum], Column(reader, "source")[docnum] or "")
+    return Copy(column(reader, "id")[docnum], column(reader, "source")[docnum] or "")
 
 
 def _facets(results) -> Facets:

@@ -14,6 +14,7 @@ from search.morphology import fold_yo, lemmas
 from search.querying import MatchTerms
 
 SEPARATOR = " … "
+SCAN_CHARS = 12_000
 _WORD_RE = RussianTokenizer.expression
 
 
@@ -94,9 +95,13 @@ def make_snippet(text: str, matcher: Matcher, fragments: int = 3, width: int = 2
 
     Passages are chosen greedily by how many query terms they show that no
     earlier passage showed, then put back in document order; whitespace is
-    collapsed. With no match, the opening of the text.
+    collapsed. With no match, the opening of the text. Only the first
+    ``SCAN_CHARS`` characters are searched unless they hold no match: long
+    documents say what matters early, and scanning them whole is slow.
     """
-    spans = matcher.spans(text)
+    spans = matcher.spans(_opening(text))
+    if not spans and len(text) > SCAN_CHARS:
+        spans = matcher.spans(text)
     if not spans:
         start, end = _word_bounds(text, 0, width)
         return Snippet(_squeeze(text[start:end]) + ("…" if end < len(text) else ""))
@@ -117,6 +122,14 @@ def make_snippet(text: str, matcher: Matcher, fragments: int = 3, width: int = 2
     if windows[-1][1] < len(text):
         snippet += "…"
     return Snippet(snippet, _highlights(matcher.spans(snippet)))
+
+
+def _opening(text: str) -> str:
+    """The first ``SCAN_CHARS`` characters, ending at a space."""
+    if len(text) <= SCAN_CHARS:
+        return text
+    cut = text.rfind(" ", 0, SCAN_CHARS)
+    return text[: cut if cut > 0 else SCAN_CHARS]
 
 
 def _squeeze(text: str) -> str:

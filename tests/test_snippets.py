@@ -80,3 +80,13 @@ def test_every_query_term_gets_shown_before_repeats_of_another():
 
 def test_words_with_stress_marks_are_highlighted_whole():
     assert highlighted(highlight_all("Мирский за\u0301мок", matcher("замок"))) == ["за\u0301мок"]
+
+
+def test_long_texts_are_searched_from_the_start_then_whole():
+    from search.snippets import SCAN_CHARS
+
+    filler = "Повестка включала экономику и культуру. " * (SCAN_CHARS // 40 + 10)
+    early = make_snippet("Визит министра. " + filler + "Визит.", matcher("визит"))
+    assert early.text.startswith("Визит министра")
+    late = make_snippet(filler + "Состоялся визит министра.", matcher("визит"))
+    assert "визит" in highlighted(late)
