@@ -11,23 +11,18 @@ prefixes, NOT, ranges, …) goes to Whoosh.
 
 from __future__ import annotations
 
-import pickle
 from dataclasses import dataclass
 from math import log
-from typing import Iterator
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.matching import FilterMatcher
 from whoosh.searching import Searcher
 from whoosh.util.numeric import _length_byte_cache
 
 from search.bestof import BestOf
+from search.postings import Postings, PostingReader, UnreadablePostings
 
 _LENGTHS = np.frombuffer(_length_byte_cache, dtype=np.int32).astype(np.float32)
-_COUNT_SIZE = 4  # the position count that starts a Positions value
-# How many terms' decoded postings a reader keeps.
-POSTINGS_KEPT = 64
 
 
 class Unsupported(Exception):
@@ -67,7 +62,7 @@ class Statistics:
             deleted = [n for n in range(self.size) if self.reader.is_deleted(n)]
             self.live[deleted] = False
         self._lengths: dict[str, np.ndarray] = {}
-        self._postings: dict[tuple[str, str], Postings] = {}
+        self.posting_reader = PostingReader(self.reader)
 
     def lengths(self, field: str) -> np.ndarray:
         """Every document's (quantised) length of ``field``, as Whoosh scores it."""
@@ -83,93 +78,14 @@ class Statistics:
             found = self._lengths[field] = np.where(codes == 0, 1.0, _LENGTHS[codes]).astype(np.float32)
         return found
 
-    def postings(self, field: str, text: str) -> "Postings":
-        """A term's postings: document numbers, weights and encoded positions.
-
-        The last few are kept: scoring and proximity re-ranking read the
-        same terms one after the other.
-        """
-        key = (field, text)
-        found = self._postings.get(key)
-        if found is None:
-            found = self._postings[key] = self._read_postings(field, text)
-            if len(self._postings) > POSTINGS_KEPT:
-                del self._postings[next(iter(self._postings))]
-        return found
-
-    def _read_postings(self, field: str, text: str) -> "Postings":
-        ids: list[np.ndarray] = []
-        weights: list[np.ndarray] = []
-        values: list = []
-        btext = text.encode("utf-8")
-        for segment, offset in self.reader.leaf_readers():
-            if (field, btext) not in segment:
-                continue
-            for block_ids, block_weights, block_values in _blocks(segment.postings(field, btext)):
-                ids.append(block_ids + offset)
-                weights.append(block_weights)
-                values.extend(block_values)
-        if not ids:
-            return Postings(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32), [])
-        return Postings(np.concatenate(ids), np.concatenate(weights), values)
+    def postings(self, field: str, text: str) -> Postings:
+        return self.posting_reader.postings(field, text)
 
 
 def _lengths_column():
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 
     return LENGTHS_COLUMN
-
-
-@dataclass(frozen=True)
-class Postings:
-    """One term's postings in document order; ``values`` hold the encoded positions."""
-
-    ids: np.ndarray
-    weights: np.ndarray
-    values: list
-
-    def positions(self, docnums: np.ndarray) -> dict[int, np.ndarray]:
-        """Token positions of the term in each of ``docnums`` (sorted) that has it."""
-        if not self.ids.size:
-            return {}
-        places = np.searchsorted(self.ids, docnums)
-        places[places >= self.ids.size] = 0
-        found = {}
-        for docnum, place in zip(docnums.tolist(), places.tolist()):
-            if self.ids[place] == docnum:
-                found[docnum] = _decode_positions(self.values[place])
-        return found
-
-
-def _decode_positions(value: bytes) -> np.ndarray:
-    """Whoosh's Positions value: a count, then pickled position deltas."""
-    return np.cumsum(pickle.loads(value[_COUNT_SIZE:] + b"."))
-
-
-def _blocks(matcher) -> Iterator[tuple[np.ndarray, np.ndarray, tuple]]:
-    """(ids, weights, values) of each posting block of a Whoosh 3 leaf matcher.
-
-    A segment with deletions wraps its postings in a filter; the scorer
-    masks deleted documents itself, so the filter is looked through.
-    """
-    if isinstance(matcher, FilterMatcher):
-        matcher = matcher.child
-    if not hasattr(matcher, "_blocklength"):
-        raise Unsupported(f"postings of type {type(matcher).__name__}")
-    while matcher.is_active():
-        if matcher._data is None:
-            matcher._read_data()
-        deltas, weights, values = matcher._data
-        count = matcher._blocklength
-        ids = np.cumsum(np.asarray(deltas, dtype=np.int64))
-        if weights is None:
-            block_weights = np.ones(count, dtype=np.float32)
-        elif isinstance(weights, float):
-            block_weights = np.full(count, weights, dtype=np.float32)
-        else:
-            block_weights = np.asarray(weights, dtype=np.float32)
-        yield ids, block_weights, values or ()
-        matcher._next_block()
 
 
 class Scorer:
@@ -214,8 +130,12 @@ class Scorer:
         stats = self.stats
         scores = np.zeros(stats.size, dtype=np.float64)
         matched = np.zeros(stats.size, dtype=bool)
-        postings = stats.postings(term.fieldname, term.text)
-        ids, weights = postings.ids, postings.weights
+        try:
+            postings = stats.postings(term.fieldname, term.text)
+        except UnreadablePostings as error:
+            raise Unsupported(str(error)) from None
+        ids = np.frombuffer(postings.ids, dtype=np.int64)
+        weights = np.frombuffer(postings.weights, dtype=np.float32)
         if ids.size:
             reader = stats.reader
             idf = log(stats.size / (reader.doc_frequency(term.fieldname, term.text) + 1)) + 1

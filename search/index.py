@@ -37,6 +37,8 @@ if TYPE_CHECKING:  # writing modules are imported when writing: searching starts
     from search.indexing import AddReport
 
 DocumentLike = "Document | Mapping[str, Any] | Record | Problem"
+# From this many documents on, plain word queries are scored with numpy.
+FAST_SCORING_MIN_DOCS = 5000
 # How reading a truncated or overwritten index file fails inside Whoosh.
 DAMAGE_ERRORS = (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError)
 
@@ -292,7 +294,13 @@ class Index:
             return run_search(searcher, query, options, self.ambiguity, self._scorer(searcher))
 
     def _scorer(self, searcher: Searcher):
-        """The vectorised scorer for this searcher, kept while the searcher lives."""
+        """The vectorised scorer for this searcher, kept while the searcher lives.
+
+        Small indexes do without it: Whoosh is quick there, and importing
+        numpy would cost a command more than the query.
+        """
+        if searcher.doc_count_all() < FAST_SCORING_MIN_DOCS:
+            return None
         from search import fastscore
 
         if self._fast is None or self._fast.stats.searcher is not searcher:

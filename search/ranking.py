@@ -17,12 +17,10 @@ from typing import TYPE_CHECKING
 from whoosh import scoring
 from whoosh.searching import Searcher
 
-import numpy as np
-
 from search.columns import column
 
 if TYPE_CHECKING:
-    from search.fastscore import Statistics
+    from search.postings import PostingReader
 
 # BM25F parameters: length normalisation and term-frequency saturation.
 BM25_B = 0.9
@@ -69,20 +67,20 @@ def best_window(occurrences: list[tuple[int, int]], concepts: int, window: int) 
 
 
 def evidence(
-    stats: "Statistics", docnums: list[int], concepts: Sequence[frozenset[str]]
+    postings: "PostingReader", docnums: list[int], concepts: Sequence[frozenset[str]]
 ) -> dict[int, tuple[float, float]]:
     """For each document, (proximity, coverage), each 0–1: how many query words
     share its tightest window, and how many of them it contains at all."""
     if len(concepts) < 2:
         return {}
-    ordered = np.array(sorted(docnums), dtype=np.int64)
+    ordered = sorted(docnums)
     per_doc: dict[int, list[tuple[int, int]]] = {}
     for index, lemmas in enumerate(concepts):
         for field in ("body", "head"):
             offset = 0 if field == "body" else -1_000_000  # keep head and body apart
             for lemma in lemmas:
-                for docnum, positions in stats.postings(field, lemma).positions(ordered).items():
-                    per_doc.setdefault(docnum, []).extend((int(p) + offset, index) for p in positions)
+                for docnum, positions in postings.postings(field, lemma).positions(ordered).items():
+                    per_doc.setdefault(docnum, []).extend((p + offset, index) for p in positions)
     spread = len(concepts) - 1
     return {
         docnum: (
@@ -110,7 +108,8 @@ def recency(searcher: Searcher, docnums: list[int]) -> dict[int, float]:
 
 
 def rerank(
-    stats: "Statistics",
+    searcher: Searcher,
+    postings: "PostingReader",
     candidates: list[Candidate],
     concepts: Sequence[frozenset[str]],
     recent: bool = False,
@@ -118,8 +117,8 @@ def rerank(
     """Re-score the candidates by proximity and coverage (and recency), and
     sort them again."""
     docnums = [docnum for docnum, _ in candidates]
-    found = evidence(stats, docnums, concepts)
-    new = recency(stats.searcher, docnums) if recent else {}
+    found = evidence(postings, docnums, concepts)
+    new = recency(searcher, docnums) if recent else {}
     rescored = []
     for docnum, score in candidates:
         close, covered = found.get(docnum, (0.0, 0.0))

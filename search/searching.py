@@ -12,8 +12,9 @@ from whoosh import sorting
 from whoosh.searching import Searcher
 from whoosh.support.levenshtein import damerau_levenshtein
 
-from search import fastscore, ranking, thesaurus
+from search import ranking, thesaurus
 from search.columns import column
+from search.postings import PostingReader
 from search.querying import STOP_WORDS, MatchTerms, QueryPlan, normal_form, plan_query
 from search.overview import Timeline, build_timeline
 from search.results import Copy, DocumentView, Facets, Hit, SearchResults
@@ -89,8 +90,8 @@ class _Run:
         self.empty = not ranked
         if options.sort == "relevance" and ranked:
             depth = ranking.RERANK_DEPTH
-            stats = scorer.stats if scorer is not None else fastscore.Statistics(searcher)
-            ranked = ranking.rerank(stats, ranked[:depth], plan.concepts, options.recent) + ranked[depth:]
+            postings = scorer.stats.posting_reader if scorer is not None else PostingReader(searcher.reader())
+            ranked = ranking.rerank(searcher, postings, ranked[:depth], plan.concepts, options.recent) + ranked[depth:]
         self.ranked: list[tuple[int, float | None, list[int]]] = (
             _collapse(searcher, ranked) if options.collapse else [(d, s, []) for d, s in ranked]
         )
@@ -99,10 +100,12 @@ class _Run:
         if scorer is None or options.sort != "relevance" or options.facets:
             return None
         date_filter = _date_filter(options)
+        from search.fastscore import Unsupported
+
         try:
             mask = scorer.mask(date_filter) if date_filter is not None else None
             scored = scorer.score(plan.query, mask)
-        except fastscore.Unsupported:
+        except Unsupported:
             return None
         self.count = lambda: scored.total
         return scored.top(depth)

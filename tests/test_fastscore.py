@@ -51,3 +51,15 @@ def test_other_query_shapes_are_left_to_whoosh(scorer_and_searcher):
     for query in (wq.Phrase("body", ["совет", "министр"]), wq.Prefix("exact", "кыргыз"), wq.Not(wq.Term("body", "а"))):
         with pytest.raises(Unsupported):
             scorer.score(query)
+
+
+@pytest.mark.parametrize("text, match", [("Лавров переговоры Ташкент", "any"), ("министр иностранных дел", "all"), ("Киргизия", "any")])
+def test_index_search_gives_the_same_results_on_either_path(index, monkeypatch, text, match):
+    import search.index as index_module
+
+    whoosh_path = index.search(text, match=match, limit=20)
+    monkeypatch.setattr(index_module, "FAST_SCORING_MIN_DOCS", 0)
+    index._fast = None
+    fast_path = index.search(text, match=match, limit=20)
+    assert [(h.id, round(h.score, 4)) for h in fast_path] == [(h.id, round(h.score, 4)) for h in whoosh_path]
+    assert fast_path.total == whoosh_path.total
