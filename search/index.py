@@ -32,8 +32,8 @@ from search.results import DocumentView, SearchResults
 from search.searching import SearchOptions, document_view, find_similar, query_timeline, run_search
 
 if TYPE_CHECKING:  # writing modules are imported when writing: searching starts faster
-    from search.corpus import Problem, Record
-    from search.documents import Document
+    from search.corpus import Problem, Record  # noqa: F401 (named in DocumentLike)
+    from search.documents import Document  # noqa: F401
     from search.indexing import AddReport
 
 DocumentLike = "Document | Mapping[str, Any] | Record | Problem"

@@ -14,6 +14,8 @@ searched too, with a lower weight than what the user typed.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 import sys
 from dataclasses import dataclass
@@ -57,19 +59,35 @@ def _entry_lemmas(text: str, policy: str) -> Lemmas:
     return tuple(word_lemmas(word, policy)[0] for word in plain_words(text))
 
 
+Entry = tuple[Lemmas, str, str]  # lemmas, text as written, "terms" or "related"
+
+
+def lemmatise_groups(groups: list[dict[str, list[str]]], policy: str) -> list[list[Entry]]:
+    """Each group's entries with their lemmas (the slow part: pymorphy3)."""
+    return [
+        [(_entry_lemmas(text, policy), text, kind) for kind in ("terms", "related") for text in group.get(kind, [])]
+        for group in groups
+    ]
+
+
 class Thesaurus:
     """Groups of equivalent entries, looked up by lemma sequence."""
 
     def __init__(self, groups: list[dict[str, list[str]]], policy: str = DEFAULT_POLICY):
-        self._groups: list[list[tuple[Lemmas, str, str]]] = []
+        self._build(lemmatise_groups(groups, policy))
+
+    @classmethod
+    def from_entries(cls, groups: list[list[Entry]]) -> "Thesaurus":
+        """A thesaurus from already lemmatised groups."""
+        thesaurus = cls.__new__(cls)
+        thesaurus._build(groups)
+        return thesaurus
+
+    def _build(self, groups: list[list[Entry]]) -> None:
+        self._groups: list[list[Entry]] = []
         self._index: dict[Lemmas, int] = {}
-        for group in groups:
-            entries = [
-                (_entry_lemmas(text, policy), text, kind)
-                for kind in ("terms", "related")
-                for text in group.get(kind, [])
-            ]
-            entries = [entry for entry in entries if entry[0]]
+        for entries in groups:
+            entries = [(tuple(lemmas), text, kind) for lemmas, text, kind in entries if lemmas]
             merged_into = next((self._index[e[0]] for e in entries if e[0] in self._index), None)
             if merged_into is None:
                 merged_into = len(self._groups)
@@ -136,13 +154,52 @@ def user_thesaurus_path() -> Path | None:
 def load(policy: str = DEFAULT_POLICY, user_file: Path | None = None, version: float = 0.0) -> Thesaurus:
     """The shipped thesaurus plus the user's, lemmatised for ``policy``.
 
-    Cached; ``version`` (the user file's modification time) makes an edited
-    file load afresh.
+    Cached in memory (``version``, the user file's modification time, makes
+    an edited file load afresh) and on disk: lemmatising every entry takes
+    longer than a whole query, and would load the morphology dictionaries
+    for nothing.
     """
-    groups = read_groups(SHIPPED)
-    if user_file is not None:
-        groups = groups + read_groups(user_file)
-    return Thesaurus(groups, policy)
+    sources = [SHIPPED] + ([user_file] if user_file is not None else [])
+    try:
+        contents = [path.read_bytes() for path in sources]
+    except OSError as error:
+        raise ThesaurusError(f"cannot read thesaurus {error.filename}: {error.strerror}") from None
+    key = hashlib.sha256(b"\0".join([*contents, policy.encode(), _dictionary_version().encode()])).hexdigest()[:24]
+    cached = _cache_dir() / f"thesaurus-{key}.json"
+    try:
+        return Thesaurus.from_entries(json.loads(cached.read_text(encoding="utf-8")))
+    except (OSError, ValueError):
+        pass
+    groups = [group for path in sources for group in read_groups(path)]
+    entries = lemmatise_groups(groups, policy)
+    _write_cache(cached, entries)
+    return Thesaurus.from_entries(entries)
+
+
+def _dictionary_version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("pymorphy3-dicts-ru") + "/" + version("pymorphy3")
+    except PackageNotFoundError:  # pragma: no cover - installed without metadata
+        return "unknown"
+
+
+def _cache_dir() -> Path:
+    from search.cache import cache_home
+
+    return cache_home() / "thesaurus"
+
+
+def _write_cache(path: Path, entries: list[list[Entry]]) -> None:
+    """Write the lemmatised thesaurus; a cache that cannot be written is no error."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{os.getpid()}")
+        temporary.write_text(json.dumps(entries, ensure_ascii=False), encoding="utf-8")
+        os.replace(temporary, path)
+    except OSError:
+        pass
 
 
 def default(policy: str = DEFAULT_POLICY) -> Thesaurus:

@@ -95,3 +95,17 @@ def test_broken_user_thesaurus_is_a_clear_error(tmp_path, monkeypatch, synonyms_
     user.write_text('[[group]]\nwords = ["a"]\n', encoding="utf-8")
     with pytest.raises(ThesaurusError, match="only 'terms' and 'related'"):
         thesaurus.load(user_file=user)
+
+
+def test_lemmatised_thesaurus_is_kept_on_disk(tmp_path, monkeypatch):
+    monkeypatch.setenv("SEARCH_CACHE", str(tmp_path))
+    first = thesaurus.load.__wrapped__()
+    assert list((tmp_path / "thesaurus").glob("thesaurus-*.json"))
+
+    def no_lemmatising(*args):
+        raise AssertionError("the cached thesaurus should have been used")
+
+    monkeypatch.setattr(thesaurus, "lemmatise_groups", no_lemmatising)
+    second = thesaurus.load.__wrapped__()
+    assert len(second) == len(first)
+    assert {e.text for e in second.expansions(("киргизия",))} == {e.text for e in first.expansions(("киргизия",))}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 import shutil
 import urllib.error
@@ -20,9 +19,9 @@ from pathlib import Path
 from typing import Callable
 
 from search import __version__
+from search.cache import CACHE_ENV, cache_home  # noqa: F401 (CACHE_ENV re-exported for tests)
 from search.errors import SourceError
 
-CACHE_ENV = "SEARCH_CACHE"
 CHUNK = 1 << 16
 TIMEOUT_SECONDS = 60
 
@@ -34,12 +33,8 @@ def is_url(source: object) -> bool:
 
 
 def cache_dir() -> Path:
-    """$SEARCH_CACHE, else ~/.cache/search/downloads (XDG_CACHE_HOME honoured)."""
-    configured = os.environ.get(CACHE_ENV)
-    if configured:
-        return Path(configured).expanduser()
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return base / "search" / "downloads"
+    """Where downloads are kept: the ``downloads`` folder of the cache."""
+    return cache_home() / "downloads"
 
 
 @dataclass(frozen=True)
