@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from whoosh.analysis import Filter, LowercaseFilter, RegexTokenizer
-from whoosh.fields import ID, TEXT, Schema
+from whoosh.fields import DATETIME, ID, TEXT, Schema
 
 # A word: letters/digits, optionally joined by hyphens («северо-запад»).
 WORD_PATTERN = r"\w+(?:-\w+)*"
@@ -59,14 +59,18 @@ def baseline_analyzer(stem: bool):
     return analyzer
 
 
-def baseline_schema(stem: bool) -> Schema:
-    """The engine's ranked-field layout: boosted title, body, stored id."""
+def baseline_schema(stem: bool, dated: bool = False) -> Schema:
+    """The engine's ranked-field layout: boosted title, body, stored id (and a
+    sortable date, for the speed benchmark's date-sorted and filtered queries)."""
     analyzer = baseline_analyzer(stem)
-    return Schema(
+    schema = Schema(
         id=ID(unique=True, stored=True),
         title=TEXT(analyzer=analyzer, stored=True, field_boost=TITLE_BOOST),
         body=TEXT(analyzer=analyzer, stored=True),
     )
+    if dated:
+        schema.add("date", DATETIME(stored=True, sortable=True))
+    return schema
 
 
 def query_words(text: str) -> list[str]:

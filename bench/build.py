@@ -1,19 +1,27 @@
-"""Build and query benchmark: the engine next to stock Whoosh with a plain analyzer.
+"""Speed benchmark: the engine next to stock Whoosh with a plain analyzer.
 
 Usage (from the repository root, with the project's virtualenv):
 
-    python bench/build.py CORPUS [CORPUS...] [--systems engine,plain] [--procs N] [--repeat R]
+    python bench/build.py CORPUS [CORPUS...] [--systems engine,plain] [--procs N]
+                          [--repeat R] [--cold-start] [--out bench/out]
 
 For each system the index is built in a fresh subprocess (so that peak memory
-is that build's own) under bench/out/build-<system>/, then queried. Printed:
-documents, wall time, docs/s, MB/s of input, peak RSS, index size, and query
-latency p50/p95 (warm, top 10 with snippets) over a fixed query mix:
+is that build's own) under bench/out/build-<system>/, then queried, warm (one
+untimed pass first). Printed per system: documents, build wall time, docs/s,
+MB/s of input, peak RSS, index size; query latency p50/p95/p99 over the whole
+mix with snippets (10 hits) and without, and p50 per kind of query:
 
-- short keyword and two-word queries (all-terms matching),
-- long headline queries from ../shared/eval/queries.tsv (any-term matching).
+- keyword: one word; and2: two words, all required; phrase: a quoted phrase;
+- headline: a long headline from ../shared/eval/queries.tsv, any-term ranking;
+- newest: a keyword query sorted by date; since: a keyword query dated from 2020.
+
+With ``--cold-start``, also the wall time of one query command from process
+start to exit on the bundled corpus (median of 10 runs): ``search query``
+against a stock-Whoosh script doing the same. Every figure is printed next to
+the baseline's, with the ratio (these machines are noisy: compare ratios).
 
 ``plain`` is stock Whoosh: a word tokenizer, lowercase and ё folding, BM25F
-with the same title boost, highlights from Whoosh's own highlighter.
+with the same field layout (title ×2, body), Whoosh's own highlighter.
 """
 
 from __future__ import annotations
@@ -34,21 +42,34 @@ sys.path.insert(0, str(ROOT))
 from bench._common import baseline_schema, query_words  # noqa: E402
 
 EVAL_QUERIES = ROOT.parent / "shared" / "eval" / "queries.tsv"
-SHORT_QUERIES = [
+KEYWORDS = [
     "Лавров", "санкции", "МИД", "ООН", "посольство", "переговоры", "Молдова", "Украина",
-    "выборы", "Захарова", "визит министра", "санкции против России", "посол США",
-    "Европейский союз", "газ Приднестровье", "мирные переговоры", "Генеральная Ассамблея",
-    "президент Санду", "Кишинев Москва", "энергетическая безопасность",
+    "выборы", "Захарова", "газ", "Приднестровье", "референдум", "Евросоюз", "НАТО",
 ]
+PAIRS = [
+    "визит министра", "санкции России", "посол США", "Европейский союз", "газ Приднестровье",
+    "мирные переговоры", "Генеральная Ассамблея", "президент Санду", "Кишинев Москва",
+    "энергетическая безопасность",
+]
+PHRASES = [
+    '"министр иностранных дел"', '"Европейский союз"', '"мирные переговоры"', '"Генеральная Ассамблея ООН"',
+    '"энергетическая безопасность"', '"государственный визит"', '"совместное заявление"',
+    '"посол России"', '"чрезвычайное положение"', '"президент Молдовы"',
+]
+COLD_QUERY = "визит Лаврова в Японию"
 
 
-def query_mix() -> list[tuple[str, str]]:
-    """(text, match) pairs: short all-terms queries, then long any-term headlines."""
-    mix = [(text, "all") for text in SHORT_QUERIES]
+def query_mix() -> list[tuple[str, str, str]]:
+    """(kind, text, match) for every query of the mix."""
+    mix = [("keyword", t, "all") for t in KEYWORDS]
+    mix += [("and2", t, "all") for t in PAIRS]
+    mix += [("phrase", t, "all") for t in PHRASES]
     if EVAL_QUERIES.is_file():
         lines = EVAL_QUERIES.read_text(encoding="utf-8").splitlines()
         headlines = [line.split("\t", 1)[1] for line in lines if line.startswith("headline-")]
-        mix += [(text, "any") for text in headlines[:40]]
+        mix += [("headline", t, "any") for t in headlines[:40]]
+    mix += [("newest", t, "all") for t in KEYWORDS[:10]]
+    mix += [("since", t, "all") for t in KEYWORDS[:10]]
     return mix
 
 
@@ -67,7 +88,8 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
 
 
-# -- one system, run in a subprocess ---------------------------------------
+# -- the engine ---------------------------------------------------------------
+
 
 def build_engine(corpora: list[str], path: Path, procs: int) -> int:
     from search import Index
@@ -77,121 +99,205 @@ def build_engine(corpora: list[str], path: Path, procs: int) -> int:
         return ix.add(CorpusReader(corpora), procs=procs).documents
 
 
+def engine_searcher(path: Path):
+    from search import Index
+
+    ix = Index.open(path)
+
+    def run(kind: str, text: str, match: str, snippets: bool) -> None:
+        options = {"sort": "newest"} if kind == "newest" else {"since": "2020"} if kind == "since" else {}
+        results = ix.search(text, match=match, snippets=snippets, **options)
+        [hit.snippet for hit in results]
+
+    return run
+
+
+# -- stock Whoosh ---------------------------------------------------------------
+
+
 def build_plain(corpora: list[str], path: Path, procs: int) -> int:
+    import datetime as dt
+
     from whoosh.index import create_in
 
     from search.corpus import CorpusReader, Record
 
     path.mkdir(parents=True, exist_ok=True)
-    ix = create_in(str(path), baseline_schema(stem=False))
+    ix = create_in(str(path), baseline_schema(stem=False, dated=True))
     options = {"procs": procs, "multisegment": True} if procs > 1 else {}
     writer = ix.writer(limitmb=256, **options)
     for item in CorpusReader(corpora):
         if isinstance(item, Record):
             doc = item.document
-            writer.add_document(id=doc.id, title=doc.title, body=doc.body)
+            fields = {"id": doc.id, "title": doc.title, "body": doc.body}
+            if doc.date:
+                fields["date"] = dt.datetime.combine(doc.date, dt.time())
+            writer.add_document(**fields)
     writer.commit()
     return ix.doc_count()
 
 
-def query_engine(path: Path, mix, repeat: int) -> list[float]:
-    from search import Index
+def plain_searcher(path: Path):
+    import datetime as dt
 
-    times = []
-    with Index.open(path) as ix:
-        for text, match in mix:  # warm-up pass
-            ix.search(text, match=match)
-        for _ in range(repeat):
-            for text, match in mix:
-                started = time.perf_counter()
-                results = ix.search(text, match=match)
-                [hit.snippet for hit in results]
-                times.append(time.perf_counter() - started)
-    return times
-
-
-def query_plain(path: Path, mix, repeat: int) -> list[float]:
     from whoosh import query as wq
     from whoosh.index import open_dir
 
     ix = open_dir(str(path))
-    schema = ix.schema
-    times = []
-    with ix.searcher() as searcher:
+    searcher = ix.searcher()
+    analyzer = ix.schema["body"].analyzer
+    since = wq.DateRange("date", dt.datetime(2020, 1, 1), None)
 
-        def run(text: str, match: str) -> None:
-            group = wq.And if match == "all" else wq.Or
-            words = [t.text for w in query_words(text) for t in schema["body"].analyzer(w)]
-            q = group([wq.Or([wq.Term("title", w), wq.Term("body", w)]) for w in words])
-            results = searcher.search(q, limit=10)
-            if match == "all" and results.is_empty():
-                results = searcher.search(wq.Or(q.subqueries), limit=10)
+    def words(text: str) -> list[str]:
+        return [t.text for w in query_words(text) for t in analyzer(w)]
+
+    def either_field(word: str) -> wq.Query:
+        return wq.Or([wq.Term("title", word), wq.Term("body", word)])
+
+    def run(kind: str, text: str, match: str, snippets: bool) -> None:
+        terms = words(text)
+        if kind == "phrase":
+            query = wq.Or([wq.Phrase("title", terms), wq.Phrase("body", terms)])
+        else:
+            query = (wq.And if match == "all" else wq.Or)([either_field(w) for w in terms])
+        options = {"limit": 10}
+        if kind == "newest":
+            options.update(sortedby="date", reverse=True)
+        if kind == "since":
+            options["filter"] = since
+        results = searcher.search(query, **options)
+        if match == "all" and results.is_empty() and kind not in ("phrase", "since"):
+            results = searcher.search(wq.Or(list(query.subqueries)), **options)
+        if snippets:
             for hit in results:
                 hit.highlights("body", top=3)
 
-        for text, match in mix:
-            run(text, match)
-        for _ in range(repeat):
-            for text, match in mix:
-                started = time.perf_counter()
-                run(text, match)
-                times.append(time.perf_counter() - started)
-    return times
+    return run
+
+
+SYSTEMS = {"engine": (build_engine, engine_searcher), "plain": (build_plain, plain_searcher)}
 
 
 def run_one(system: str, corpora: list[str], out: Path, procs: int, repeat: int) -> dict:
     path = out / f"build-{system}"
     shutil.rmtree(path, ignore_errors=True)
-    builder, querier = (build_engine, query_engine) if system == "engine" else (build_plain, query_plain)
+    builder, searcher_for = SYSTEMS[system]
     started = time.perf_counter()
     documents = builder(corpora, path, procs)
     wall = time.perf_counter() - started
     memory = peak_rss_mb()
-    times = querier(path, query_mix(), repeat)
+    run = searcher_for(path)
+    mix = query_mix()
+    timings: dict[bool, list[tuple[str, float]]] = {True: [], False: []}
+    for snippets in (True, False):
+        for kind, text, match in mix:  # warm-up pass
+            run(kind, text, match, snippets)
+        for _ in range(repeat):
+            for kind, text, match in mix:
+                began = time.perf_counter()
+                run(kind, text, match, snippets)
+                timings[snippets].append((kind, (time.perf_counter() - began) * 1000))
     input_mb = sum(Path(c).stat().st_size for c in corpora) / 1e6
-    return {
+    row = {
         "system": system,
         "documents": documents,
-        "wall_s": round(wall, 1),
+        "build_s": round(wall, 1),
         "docs_per_s": round(documents / wall, 1),
         "input_mb_per_s": round(input_mb / wall, 2),
         "peak_rss_mb": round(memory),
         "index_mb": round(directory_size(path) / 1e6, 1),
-        "queries": len(times),
-        "p50_ms": round(percentile(times, 0.50) * 1000, 1),
-        "p95_ms": round(percentile(times, 0.95) * 1000, 1),
-        "mean_ms": round(statistics.mean(times) * 1000, 1),
     }
+    for snippets, label in ((True, "snippets"), (False, "bare")):
+        values = [ms for _, ms in timings[snippets]]
+        for q in (50, 95, 99):
+            row[f"{label}_p{q}_ms"] = round(percentile(values, q / 100), 1)
+    for kind in dict.fromkeys(k for k, _, _ in mix):
+        row[f"{kind}_p50_ms"] = round(percentile([ms for k, ms in timings[True] if k == kind], 0.5), 1)
+    return row
+
+
+# -- cold start -------------------------------------------------------------------
+
+PLAIN_COLD_SCRIPT = """
+import sys
+from whoosh import query as wq
+from whoosh.index import open_dir
+ix = open_dir(sys.argv[1])
+analyzer = ix.schema["body"].analyzer
+words = [t.text for t in analyzer(sys.argv[2])]
+with ix.searcher() as s:
+    q = wq.Or([wq.Or([wq.Term("title", w), wq.Term("body", w)]) for w in words])
+    for hit in s.search(q, limit=10):
+        print(hit["title"], hit.highlights("body", top=3))
+"""
+
+
+def cold_start(out: Path, runs: int = 10) -> dict:
+    """Median wall time of one query process, engine CLI against a stock-Whoosh script."""
+    corpus = [str(ROOT / "corpus")]
+    engine_index, plain_index = out / "cold-engine", out / "cold-plain"
+    shutil.rmtree(engine_index, ignore_errors=True)
+    shutil.rmtree(plain_index, ignore_errors=True)
+    build_engine(corpus, engine_index, 1)
+    build_plain(corpus, plain_index, 1)
+    commands = {
+        "engine": [sys.executable, "-m", "search", "query", COLD_QUERY, "--index", str(engine_index)],
+        "plain": [sys.executable, "-c", PLAIN_COLD_SCRIPT, str(plain_index), COLD_QUERY],
+    }
+    medians = {}
+    for name, command in commands.items():
+        subprocess.run(command, capture_output=True, check=True, cwd=ROOT)  # warm the page cache
+        times = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            subprocess.run(command, capture_output=True, check=True, cwd=ROOT)
+            times.append(time.perf_counter() - began)
+        medians[name] = round(statistics.median(times), 3)
+    return medians
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("corpora", nargs="+", help="corpus files or directories")
+    parser.add_argument("corpora", nargs="*", help="corpus files or directories")
     parser.add_argument("--systems", default="engine,plain")
     parser.add_argument("--procs", type=int, default=1, help="indexing processes for every system")
     parser.add_argument("--repeat", type=int, default=2, help="timed passes over the query mix")
+    parser.add_argument("--cold-start", action="store_true", help="also time one query process end to end")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
     parser.add_argument("--one", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
     corpora = [str(Path(c).resolve()) for c in args.corpora]
     if args.one:
         print(json.dumps(run_one(args.one, corpora, args.out, args.procs, args.repeat)))
         return
-    rows = []
-    for system in args.systems.split(","):
-        command = [sys.executable, __file__, *corpora, "--one", system, "--procs", str(args.procs),
-                   "--repeat", str(args.repeat), "--out", str(args.out)]
-        output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
-        rows.append(json.loads(output.strip().splitlines()[-1]))
-    columns = list(rows[0])
-    print(" | ".join(columns))
-    for row in rows:
-        print(" | ".join(str(row[c]) for c in columns))
-    if len(rows) > 1:
-        base = rows[-1]
-        for row in rows[:-1]:
-            print(f"{row['system']} / {base['system']}: build time ×{row['wall_s'] / base['wall_s']:.2f}, "
-                  f"p50 ×{row['p50_ms'] / base['p50_ms']:.2f}, p95 ×{row['p95_ms'] / base['p95_ms']:.2f}")
+    if corpora:
+        rows = []
+        for system in args.systems.split(","):
+            command = [sys.executable, __file__, *corpora, "--one", system, "--procs", str(args.procs),
+                       "--repeat", str(args.repeat), "--out", str(args.out)]
+            output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
+            rows.append(json.loads(output.strip().splitlines()[-1]))
+        print_rows(rows)
+    if args.cold_start:
+        medians = cold_start(args.out)
+        ratio = medians["engine"] / medians["plain"]
+        print(f"\ncold start (bundled corpus, median of 10): engine {medians['engine']} s, "
+              f"stock Whoosh {medians['plain']} s, ratio ×{ratio:.2f}")
+
+
+def print_rows(rows: list[dict]) -> None:
+    """One line per measure: each system's figure, then engine / baseline."""
+    names = [row["system"] for row in rows]
+    print(f"{'measure':22}" + "".join(f"{name:>12}" for name in names) + ("       ratio" if len(rows) == 2 else ""))
+    for key in rows[0]:
+        if key == "system":
+            continue
+        values = [row[key] for row in rows]
+        line = f"{key:22}" + "".join(f"{value:>12}" for value in values)
+        if len(rows) == 2 and values[1]:
+            line += f"      ×{values[0] / values[1]:.2f}"
+        print(line)
 
 
 if __name__ == "__main__":
