@@ -2,8 +2,8 @@
 
 Usage (from the repository root, with the project's virtualenv):
 
-    python bench/build.py CORPUS [CORPUS...] [--systems engine,plain] [--procs N]
-                          [--repeat R] [--cold-start] [--out bench/out]
+    python bench/build.py CORPUS [CORPUS...] [--systems engine,plain] [--procs 2]
+                          [--baseline-procs 1] [--repeat R] [--cold-start] [--out bench/out]
 
 For each system the index is built in a fresh subprocess (so that peak memory
 is that build's own) under bench/out/build-<system>/, then queried, warm (one
@@ -260,7 +260,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("corpora", nargs="*", help="corpus files or directories")
     parser.add_argument("--systems", default="engine,plain")
-    parser.add_argument("--procs", type=int, default=1, help="indexing processes for every system")
+    parser.add_argument("--procs", type=int, default=2, help="the engine's indexing processes")
+    parser.add_argument(
+        "--baseline-procs", type=int, default=1, help="stock Whoosh's indexing processes (1: its default writer)"
+    )
     parser.add_argument("--repeat", type=int, default=2, help="timed passes over the query mix")
     parser.add_argument("--cold-start", action="store_true", help="also time one query process end to end")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out")
@@ -274,7 +277,8 @@ def main() -> None:
     if corpora:
         rows = []
         for system in args.systems.split(","):
-            command = [sys.executable, __file__, *corpora, "--one", system, "--procs", str(args.procs),
+            procs = args.procs if system == "engine" else args.baseline_procs
+            command = [sys.executable, __file__, *corpora, "--one", system, "--procs", str(procs),
                        "--repeat", str(args.repeat), "--out", str(args.out)]
             output = subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT).stdout
             rows.append(json.loads(output.strip().splitlines()[-1]))
