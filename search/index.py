@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import pickle
+import re
 import struct
 import zlib
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
-from search import ranking, store, thesaurus
+from search import lemma_table, morphology, ranking, store, thesaurus
 from search.analysis import DEFAULT_POLICY
 from search.dates import date_bound
 from search.diagnostics import Analysis, analyze
@@ -37,6 +38,7 @@ if TYPE_CHECKING:  # writing modules are imported when writing: searching starts
     from search.indexing import AddReport
 
 DocumentLike = "Document | Mapping[str, Any] | Record | Problem"
+_CYRILLIC = re.compile("[а-яё]")
 # From this many documents on, plain word queries are scored with numpy.
 FAST_SCORING_MIN_DOCS = 5000
 # How reading a truncated or overwritten index file fails inside Whoosh.
@@ -56,6 +58,7 @@ class Index:
         self._ix = whoosh_index
         self._searcher: Searcher | None = None
         self._fast = None
+        self._lemmas_in_use = False
 
     # -- opening ---------------------------------------------------------
 
@@ -200,9 +203,30 @@ class Index:
         return store.write_lock(self.path)
 
     def _record_update(self) -> None:
+        self._update_lemma_table()
         self._meta["updated"] = store.now()
         self._meta["documents"] = self._ix.doc_count()
         store.write_meta(self.path, self._meta)
+
+    def _update_lemma_table(self) -> None:
+        """Add the lemmas of new word forms to the table kept beside the index."""
+        if self.ambiguity not in lemma_table.POLICIES:
+            return
+        with self._ix.reader() as reader:
+            forms = (raw.decode("utf-8") for raw in reader.lexicon("exact"))
+            lemma_table.update(self._lemma_table_path(), (f for f in forms if _CYRILLIC.search(f)), self.ambiguity)
+
+    def _lemma_table_path(self) -> Path:
+        return lemma_table.table_path(self.path, self._meta["generation"])
+
+    def _use_lemma_table(self) -> None:
+        """Let query words known to the index skip loading the morphology dictionaries."""
+        if self._lemmas_in_use or self.ambiguity not in lemma_table.POLICIES:
+            return
+        self._lemmas_in_use = True
+        path = self._lemma_table_path()
+        if path.exists():
+            morphology.use_known_lemmas(self.ambiguity, lemma_table.LemmaTable(path).lookup)
 
     # -- reading ---------------------------------------------------------
 
@@ -290,6 +314,7 @@ class Index:
             collapse=collapse,
         )
         searcher = self.searcher()
+        self._use_lemma_table()
         with self._reading():
             return run_search(searcher, query, options, self.ambiguity, self._scorer(searcher))
 
@@ -315,6 +340,7 @@ class Index:
         Raises :class:`SearchError` when there is no such document.
         """
         searcher, docnum = self._find(doc_id)
+        self._use_lemma_table()
         with self._reading():
             return document_view(searcher, docnum, query, self.ambiguity, synonyms)
 
@@ -332,6 +358,7 @@ class Index:
         options = SearchOptions(match=match, since=date_bound(since, end=False), until=date_bound(until, end=True))
         options.check()
         searcher = self.searcher()
+        self._use_lemma_table()
         with self._reading():
             return query_timeline(searcher, query, by, options, self.ambiguity, synonyms)
 

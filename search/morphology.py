@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Callable
 
 # Parses whose tag carries one of these grammemes name a person, place or
 # organisation; for a capitalised word they beat a common-noun reading
@@ -20,6 +21,17 @@ AMBIGUITY_POLICIES = ("top", "all", "proper")
 
 _CYRILLIC = re.compile("[а-яё]")
 _morph = None
+# Lemma lookups known in advance (an index's own words), by policy.
+_known: dict[str, Callable[[str], "tuple[str, ...] | None"]] = {}
+
+
+def use_known_lemmas(policy: str, lookup: Callable[[str], "tuple[str, ...] | None"]) -> None:
+    """Consult ``lookup`` before pymorphy3 for words under ``policy``.
+
+    The lookup must give what :func:`lemmas` itself would (it is built by
+    it); it only saves loading the dictionaries.
+    """
+    _known[policy] = lookup
 
 
 def analyzer():
@@ -49,6 +61,10 @@ def lemmas(word: str, policy: str = "top", capitalised: bool = False) -> tuple[s
     """
     if not _CYRILLIC.search(word):
         return (word,)
+    lookup = _known.get(policy)
+    found = lookup(word) if lookup is not None else None
+    if found:
+        return found
     parses = analyzer().parse(word)
     if not parses:
         return (fold_yo(word),)

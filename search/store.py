@@ -86,7 +86,7 @@ def new_generation(path: Path, policy: str) -> tuple[str, FileIndex]:
 def remove_other_generations(path: Path, keep: str) -> None:
     """Delete the files of every generation but ``keep`` (after a rebuild)."""
     for name in os.listdir(path):
-        match = re.match(r"^_?(gen\d+)_", name)
+        match = re.match(r"^_?(gen\d+)_", name) or re.match(r"^lemmas-(gen\d+)\.sqlite$", name)
         if match and match.group(1) != keep:
             try:
                 os.remove(path / name)

@@ -1,0 +1,73 @@
+"""The lemmas of an index's own words, kept beside it.
+
+Every word form in an index was lemmatised while building it. Keeping those
+lemmas in a small SQLite table lets a query command answer without loading
+the morphology dictionaries at all when its words occur in the corpus (the
+dictionaries take longer to load than the whole search). Forms the table
+lacks fall back to pymorphy3, so results never depend on the table. Only for
+the ambiguity policies that ignore capitalisation (``top`` and ``all``).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from search.morphology import lemmas
+
+POLICIES = ("top", "all")
+_BATCH = 5000
+
+
+def table_path(index_dir: Path, generation: str) -> Path:
+    return index_dir / f"lemmas-{generation}.sqlite"
+
+
+def update(path: Path, forms: Iterable[str], policy: str) -> int:
+    """Add the lemmas of the sorted ``forms`` the table lacks; returns how many.
+
+    One transaction: a build killed meanwhile leaves the table as it was.
+    """
+    connection = sqlite3.connect(path)
+    try:
+        connection.execute("CREATE TABLE IF NOT EXISTS forms (form TEXT PRIMARY KEY, lemmas TEXT NOT NULL)")
+        known = (row[0] for row in connection.execute("SELECT form FROM forms ORDER BY form"))
+        added = 0
+        batch: list[tuple[str, str]] = []
+        with connection:
+            for form in _missing(forms, known):
+                batch.append((form, " ".join(lemmas(form, policy))))
+                if len(batch) >= _BATCH:
+                    connection.executemany("INSERT OR IGNORE INTO forms VALUES (?, ?)", batch)
+                    added += len(batch)
+                    batch.clear()
+            connection.executemany("INSERT OR IGNORE INTO forms VALUES (?, ?)", batch)
+            added += len(batch)
+        return added
+    finally:
+        connection.close()
+
+
+def _missing(forms: Iterable[str], known: Iterator[str]) -> Iterator[str]:
+    """The forms not among ``known``; both sorted the same way (by code point)."""
+    current = next(known, None)
+    for form in forms:
+        while current is not None and current < form:
+            current = next(known, None)
+        if current != form:
+            yield form
+
+
+class LemmaTable:
+    """Read access to a table: ``lookup(form)`` gives its lemmas or ``None``."""
+
+    def __init__(self, path: Path):
+        self._connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+
+    def lookup(self, form: str) -> tuple[str, ...] | None:
+        row = self._connection.execute("SELECT lemmas FROM forms WHERE form = ?", (form,)).fetchone()
+        return tuple(row[0].split(" ")) if row else None
+
+    def close(self) -> None:
+        self._connection.close()

@@ -1,0 +1,45 @@
+"""The index's own word forms and lemmas, kept so that queries need not load the dictionaries."""
+
+import subprocess
+import sys
+
+from search import Index
+from search.lemma_table import LemmaTable, table_path, update
+from search.morphology import lemmas
+
+
+def test_table_holds_the_lemmas_pymorphy_gives(tmp_path):
+    path = tmp_path / "lemmas.sqlite"
+    forms = sorted(["визита", "лаврова", "переговоры", "стали"])
+    assert update(path, forms, "top") == 4
+    assert update(path, sorted(forms + ["японию"]), "top") == 1
+    table = LemmaTable(path)
+    for form in forms + ["японию"]:
+        assert table.lookup(form) == lemmas(form, "top")
+    assert table.lookup("неизвестное") is None
+
+
+def test_building_writes_the_table_and_rebuilding_replaces_it(tmp_path, releases_path):
+    from search.corpus import CorpusReader
+
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add(CorpusReader([releases_path]))
+        first = table_path(ix.path, "gen1")
+        assert LemmaTable(first).lookup("переговоры") == ("переговоры",)
+        assert LemmaTable(first).lookup("ташкенте") == ("ташкент",)
+        ix.rebuild(CorpusReader([releases_path]))
+        assert not first.exists() and table_path(ix.path, "gen2").exists()
+
+
+def test_a_query_of_indexed_words_does_not_load_the_dictionaries(built_index, tmp_path):
+    script = (
+        "import sys; from search import Index; ix = Index.open(sys.argv[1]); "
+        "hits = ix.search('Лавров провёл переговоры в Ташкенте', match='any'); "
+        "print(len(hits.hits), 'pymorphy3' in sys.modules)"
+    )
+    env = {"SEARCH_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    command = [sys.executable, "-c", script, str(built_index)]
+    first = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout.split()
+    second = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout.split()
+    assert first[0] == second[0] and int(first[0]) > 0
+    assert second[1] == "False"  # the thesaurus came from the cache, the words from the table
