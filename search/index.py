@@ -189,7 +189,7 @@ class Index:
     def delete(self, ids: Iterable[str]) -> int:
         """Delete the documents with these ids; returns how many were found."""
         with self._writing():
-            writer = self._current().writer()
+            writer = self._current().writer(codec=store.codec())
             try:
                 deleted = sum(writer.delete_by_term("id", doc_id) for doc_id in ids)
                 writer.commit()

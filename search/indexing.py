@@ -27,6 +27,7 @@ from search.columns import Column
 from search.corpus import Problem, Record
 from search.documents import Document, RecordError, document_from_record
 from search.duplicates import DuplicateFinder, signature
+from search import store
 from search.errors import SearchError
 from search.schema import LEAD_WORDS
 
@@ -247,9 +248,9 @@ def write_documents(
     finder = DuplicateFinder(known.signatures)
     seen: dict[str, str] = {}
     if procs > 1:
-        writer: SegmentWriter = _ParallelWriter(ix, procs, limitmb=WRITER_LIMIT_MB)
+        writer: SegmentWriter = _ParallelWriter(ix, procs, limitmb=WRITER_LIMIT_MB, codec=store.codec())
     else:
-        writer = ix.writer(limitmb=WRITER_LIMIT_MB)
+        writer = ix.writer(limitmb=WRITER_LIMIT_MB, codec=store.codec())
     with _DeferredInterrupt() as interrupt:
         try:
             for number, item in enumerate(items, 1):

