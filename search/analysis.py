@@ -71,12 +71,26 @@ class RussianTokenizer(Tokenizer):
             yield from self._yield_whole(token, value, start_pos, start_char, keeporiginal)
             return
         split_compounds = mode != "query"
+        # Most texts have no invisible characters or Unicode hyphens: then the
+        # per-word clean-up is skipped (this loop runs for every word indexed).
+        plain = not (_IGNORABLE_RE.search(value) or "\u2010" in value or "\u2011" in value)
+        token.boost = 1.0
+        token.stopped = False
         for pos, match in enumerate(self.expression.finditer(value), start_pos):
             raw = match.group()
             start = start_char + match.start()
             token.capitalised = raw[0].isupper()
-            yield self._fill(token, raw, pos, start, keeporiginal)
-            if split_compounds and _PART_SPLIT_RE.search(raw):
+            if plain:
+                token.text = raw
+                if keeporiginal:
+                    token.original = raw
+                token.pos = pos
+                token.startchar = start
+                token.endchar = start + len(raw)
+                yield token
+            else:
+                yield self._fill(token, raw, pos, start, keeporiginal)
+            if split_compounds and ("-" in raw if plain else _PART_SPLIT_RE.search(raw)):
                 offset = 0
                 for part in _PART_SPLIT_RE.split(raw):
                     token.capitalised = part[:1].isupper()
