@@ -16,6 +16,7 @@ from whoosh.reading import IndexReader
 
 
 _OPEN: "weakref.WeakKeyDictionary[IndexReader, dict[str, Column]]" = weakref.WeakKeyDictionary()
+_RAW: "weakref.WeakKeyDictionary[IndexReader, dict[str, list]]" = weakref.WeakKeyDictionary()
 
 
 def column(reader: IndexReader, fieldname: str) -> "Column":
@@ -25,6 +26,18 @@ def column(reader: IndexReader, fieldname: str) -> "Column":
     found = columns.get(fieldname)
     if found is None:
         found = columns[fieldname] = Column(reader, fieldname)
+    return found
+
+
+def raw_values(reader: IndexReader, fieldname: str) -> list:
+    """Every document's value of a column as stored (untranslated: a date is
+    Whoosh's integer), in document-number order; read once per reader."""
+    values = _RAW.setdefault(reader, {})
+    found = values.get(fieldname)
+    if found is None:
+        found = values[fieldname] = [
+            value for segment, _ in reader.leaf_readers() for value in segment.column_reader(fieldname, translate=False)
+        ]
     return found
 
 

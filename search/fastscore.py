@@ -97,10 +97,10 @@ class Scorer:
         self.B = B
         self.field_B = field_B
 
-    def mask(self, query: wq.Query) -> np.ndarray:
-        """The documents matching a filter query (run by Whoosh), as a mask."""
+    def mask(self, docnums: set[int]) -> np.ndarray:
+        """A set of document numbers (a filter) as a mask."""
         found = np.zeros(self.stats.size, dtype=bool)
-        found[list(self.stats.searcher.docs_for_query(query))] = True
+        found[list(docnums)] = True
         return found
 
     def score(self, query: wq.Query, mask: np.ndarray | None = None) -> Scored:

@@ -119,14 +119,14 @@ def _periods_between(first: dt.date, last: dt.date, by: str) -> list[str]:
     return periods
 
 
-def build_timeline(searcher: Searcher, query, text: str, by: str, date_filter=None) -> Timeline:
-    """Count the documents matching ``query`` per month or year (empty periods included)."""
+def build_timeline(searcher: Searcher, query, text: str, by: str, date_filter: set[int] | None = None) -> Timeline:
+    """Count the documents matching ``query`` (and in ``date_filter``, a set of
+    document numbers, if given) per month or year, empty periods included."""
     if by not in ("month", "year"):
         raise ValueError("by must be 'month' or 'year'")
     docnums = list(searcher.docs_for_query(query))
     if date_filter is not None:
-        allowed = set(searcher.docs_for_query(date_filter))
-        docnums = [n for n in docnums if n in allowed]
+        docnums = [n for n in docnums if n in date_filter]
     dates = _dates(searcher, docnums)
     counts = Counter(_period(day, by) for day in dates)
     timeline = Timeline(query=text, by=by, total=len(docnums), undated=len(docnums) - len(dates))

@@ -13,7 +13,7 @@ from whoosh.searching import Searcher
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from search import ranking, thesaurus
-from search.columns import column
+from search.columns import column, raw_values
 from search.postings import PostingReader
 from search.querying import STOP_WORDS, MatchTerms, QueryPlan, normal_form, plan_query
 from search.overview import Timeline, build_timeline
@@ -61,14 +61,20 @@ class SearchOptions:
             raise ValueError("since must not be after until")
 
 
-def _date_filter(options: SearchOptions) -> wq.Query | None:
+# What Whoosh stores in the sortable date column for a document without a date.
+_UNDATED = 2**64 - 1
+
+
+def _date_filter(searcher: Searcher, options: SearchOptions) -> set[int] | None:
+    """The documents dated within ``--since``/``--until``, read from the date
+    column: Whoosh's own DateRange walks hundreds of numeric terms (over half
+    a second on 20,000 documents), the column takes a millisecond or two."""
     if not (options.since or options.until):
         return None
-    return wq.DateRange(
-        "date",
-        dt.datetime.combine(options.since, dt.time.min) if options.since else None,
-        dt.datetime.combine(options.until, dt.time.max) if options.until else None,
-    )
+    field = searcher.schema["date"]
+    low = field.to_column_value(dt.datetime.combine(options.since, dt.time.min)) if options.since else 0
+    high = field.to_column_value(dt.datetime.combine(options.until, dt.time.max)) if options.until else _UNDATED - 1
+    return {n for n, value in enumerate(raw_values(searcher.reader(), "date")) if low <= value <= high}
 
 
 class _Run:
@@ -99,7 +105,7 @@ class _Run:
     def _fast(self, searcher, plan, options, scorer, depth) -> list[tuple[int, float]] | None:
         if scorer is None or options.sort != "relevance" or options.facets:
             return None
-        date_filter = _date_filter(options)
+        date_filter = _date_filter(searcher, options)
         from search.fastscore import Unsupported
 
         try:
@@ -111,7 +117,7 @@ class _Run:
         return scored.top(depth)
 
     def _whoosh(self, searcher, plan, options, wanted) -> list[tuple[int, float | None]]:
-        date_filter = _date_filter(options)
+        date_filter = _date_filter(searcher, options)
         arguments: dict[str, Any] = {"terms": False, "filter": date_filter}
         if options.sort == "relevance":
             arguments["limit"] = max(wanted, ranking.RERANK_DEPTH)
@@ -122,7 +128,9 @@ class _Run:
                 groupedby={"source": sorting.FieldFacet("source"), "year": sorting.FieldFacet("year")},
                 maptype=sorting.Count,
             )
-        self.results = searcher.search(plan.query, **arguments)
+        # Whoosh reads an empty filter as no filter: nothing dated in range, nothing found.
+        query = wq.NullQuery if date_filter is not None and not date_filter else plan.query
+        self.results = searcher.search(query, **arguments)
         self.count = lambda: count_matches(searcher, self.results, date_filter is not None)
         # Sorted by date, Whoosh's "score" is the sort key: no relevance score then.
         by_relevance = options.sort == "relevance"
@@ -264,7 +272,7 @@ def query_timeline(
 ) -> Timeline:
     """Matches of ``text`` per period (see :func:`search.overview.build_timeline`)."""
     plan = plan_query(text, options.match, policy, searcher.reader(), thesaurus.default(policy) if synonyms else None)
-    timeline = build_timeline(searcher, plan.query, text, by, _date_filter(options))
+    timeline = build_timeline(searcher, plan.query, text, by, _date_filter(searcher, options))
     timeline.notices = list(plan.notices)
     return timeline
 

@@ -42,7 +42,7 @@ def test_deleted_documents_and_masks(fresh_index):
     scorer = Scorer(Statistics(searcher), 0.75, 1.2, {})
     query = wq.Term("body", "переговоры")
     assert scorer.score(query).total == 4
-    only = scorer.mask(wq.Term("id", "d3"))
+    only = scorer.mask(set(searcher.docs_for_query(wq.Term("id", "d3"))))
     assert [searcher.stored_fields(d)["id"] for d, _ in scorer.score(query, only).top(10)] == ["d3"]
 
 

@@ -167,3 +167,23 @@ def test_an_unknown_compound_is_searched_as_its_parts(index):
     # The index has «Совета министров» but never the compound «совет-министр».
     assert "t-minsk-cis" in ids(index.search("совета-министров"))
     assert ids(index.search("Ростов-на-Дону")) == ["t-rostov"]
+
+
+@pytest.mark.parametrize("fast", [False, True], ids=["whoosh-scoring", "vectorised-scoring"])
+def test_date_options_keep_boundary_days_and_leave_out_undated_documents(fresh_index, monkeypatch, fast):
+    import search.index as index_module
+
+    fresh_index.add([
+        {"id": "first-day", "date": "2020-01-01", "body": "переговоры министров"},
+        {"id": "last-day", "date": "2020-12-31", "body": "переговоры министров"},
+        {"id": "before", "date": "2019-12-31", "body": "переговоры министров"},
+        {"id": "after", "date": "2021-01-01", "body": "переговоры министров"},
+        {"id": "undated", "body": "переговоры министров"},
+    ])
+    if fast:
+        monkeypatch.setattr(index_module, "FAST_SCORING_MIN_DOCS", 0)
+    assert set(ids(fresh_index.search("переговоры", since="2020", until="2020"))) == {"first-day", "last-day"}
+    assert set(ids(fresh_index.search("переговоры", since="2020"))) == {"first-day", "last-day", "after"}
+    assert set(ids(fresh_index.search("переговоры", until="2020"))) == {"first-day", "last-day", "before"}
+    assert fresh_index.search("переговоры", since="2020", until="2020").total == 2
+    assert fresh_index.timeline("переговоры", by="year", since="2020").total == 3
