@@ -16,6 +16,9 @@ from whoosh.reading import IndexReader
 
 
 _OPEN: "weakref.WeakKeyDictionary[IndexReader, dict[str, Column]]" = weakref.WeakKeyDictionary()
+# What Whoosh stores in a sortable date column for a document without a date.
+UNDATED = 2**64 - 1
+
 _RAW: "weakref.WeakKeyDictionary[IndexReader, dict[str, list]]" = weakref.WeakKeyDictionary()
 
 

@@ -17,7 +17,7 @@ import struct
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher

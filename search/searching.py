@@ -13,7 +13,7 @@ from whoosh.searching import Searcher
 from whoosh.support.levenshtein import damerau_levenshtein
 
 from search import ranking, thesaurus
-from search.columns import column, raw_values
+from search.columns import UNDATED, column, raw_values
 from search.postings import PostingReader
 from search.querying import STOP_WORDS, MatchTerms, QueryPlan, normal_form, plan_query
 from search.overview import Timeline, build_timeline
@@ -61,10 +61,6 @@ class SearchOptions:
             raise ValueError("since must not be after until")
 
 
-# What Whoosh stores in the sortable date column for a document without a date.
-_UNDATED = 2**64 - 1
-
-
 def _date_filter(searcher: Searcher, options: SearchOptions) -> set[int] | None:
     """The documents dated within ``--since``/``--until``, read from the date
     column: Whoosh's own DateRange walks hundreds of numeric terms (over half
@@ -73,7 +69,7 @@ def _date_filter(searcher: Searcher, options: SearchOptions) -> set[int] | None:
         return None
     field = searcher.schema["date"]
     low = field.to_column_value(dt.datetime.combine(options.since, dt.time.min)) if options.since else 0
-    high = field.to_column_value(dt.datetime.combine(options.until, dt.time.max)) if options.until else _UNDATED - 1
+    high = field.to_column_value(dt.datetime.combine(options.until, dt.time.max)) if options.until else UNDATED - 1
     return {n for n, value in enumerate(raw_values(searcher.reader(), "date")) if low <= value <= high}
 
 

@@ -53,7 +53,17 @@ def test_other_query_shapes_are_left_to_whoosh(scorer_and_searcher):
             scorer.score(query)
 
 
-@pytest.mark.parametrize("text, match", [("Лавров переговоры Ташкент", "any"), ("министр иностранных дел", "all"), ("Киргизия", "any")])
+@pytest.mark.parametrize(
+    "text, match",
+    [
+        ("Лавров переговоры Ташкент", "any"),
+        ("министр иностранных дел", "all"),
+        ("Киргизия", "any"),
+        ("министр date:2017..2021", "all"),
+        ("министр OR date:2022", "all"),
+        ("переговоры date:..2019-06", "any"),
+    ],
+)
 def test_index_search_gives_the_same_results_on_either_path(index, monkeypatch, text, match):
     import search.index as index_module
 
