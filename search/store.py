@@ -65,10 +65,19 @@ def write_meta(path: Path, meta: dict[str, Any]) -> None:
     os.replace(temporary, path / META_FILE)
 
 
+def storage(path: Path) -> FileStorage:
+    """Whoosh's file storage without memory maps: with them, Whoosh 2.7 copies
+    each segment's whole posting file into memory whenever a reader opens it
+    (``BufferFile`` wraps the map in a ``BytesIO``), which on the 51,000-document
+    shared corpus cost 1.4 s and 2.4 GB per open; plain file reads cost 0.08 s
+    and 27 MB."""
+    return FileStorage(str(path), supports_mmap=False)
+
+
 def open_generation(path: Path, meta: dict[str, Any]) -> FileIndex:
     """Open the Whoosh index the metadata names, translating Whoosh's failures."""
     try:
-        return FileStorage(str(path)).open_index(meta["generation"])
+        return storage(path).open_index(meta["generation"])
     except Exception as error:  # an unpickling failure can raise nearly anything
         raise IndexVersionError(
             f"the index at {path} cannot be opened ({type(error).__name__}: {error}); {REBUILD_HINT}"
@@ -80,8 +89,7 @@ def new_generation(path: Path, policy: str) -> tuple[str, FileIndex]:
     path.mkdir(parents=True, exist_ok=True)
     used = [int(m.group(1)) for name in os.listdir(path) if (m := re.match(r"^_gen(\d+)_", name))]
     name = f"gen{max(used, default=0) + 1}"
-    storage = FileStorage(str(path))
-    return name, storage.create_index(build_schema(policy), indexname=name)
+    return name, storage(path).create_index(build_schema(policy), indexname=name)
 
 
 def remove_other_generations(path: Path, keep: str) -> None:
