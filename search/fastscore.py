@@ -46,6 +46,16 @@ class Scored:
         order = np.lexsort((found, -self.scores[found]))
         return [(int(d), float(self.scores[d])) for d in found[order]]
 
+    def by_date(self, dates: np.ndarray, newest: bool, count: int) -> list[int]:
+        """The first ``count`` matching documents by date (``dates`` as the
+        date column stores them), undated ones last, ties by document number."""
+        found = np.flatnonzero(self.matched)
+        stored = dates[found]
+        undated = stored == UNDATED
+        days = np.where(undated, 0, stored).astype(np.int64)
+        order = np.lexsort((found, -days if newest else days, undated))[:count]
+        return [int(d) for d in found[order]]
+
     @property
     def total(self) -> int:
         return int(self.matched.sum())

@@ -98,8 +98,8 @@ class _Run:
             _collapse(searcher, ranked) if options.collapse else [(d, s, []) for d, s in ranked]
         )
 
-    def _fast(self, searcher, plan, options, scorer, depth) -> list[tuple[int, float]] | None:
-        if scorer is None or options.sort != "relevance" or options.facets:
+    def _fast(self, searcher, plan, options, scorer, depth) -> list[tuple[int, float | None]] | None:
+        if scorer is None or options.facets:
             return None
         date_filter = _date_filter(searcher, options)
         from search.fastscore import Unsupported
@@ -110,7 +110,9 @@ class _Run:
         except Unsupported:
             return None
         self.count = lambda: scored.total
-        return scored.top(depth)
+        if options.sort == "relevance":
+            return scored.top(depth)
+        return [(docnum, None) for docnum in scored.by_date(scorer.stats.dates(), options.sort != "oldest", depth)]
 
     def _whoosh(self, searcher, plan, options, wanted) -> list[tuple[int, float | None]]:
         date_filter = _date_filter(searcher, options)
@@ -118,7 +120,8 @@ class _Run:
         if options.sort == "relevance":
             arguments["limit"] = max(wanted, ranking.RERANK_DEPTH)
         else:
-            arguments.update(limit=wanted, sortedby="date", reverse=options.sort != "oldest")
+            newest = options.sort != "oldest"
+            arguments.update(limit=wanted, sortedby=_NEWEST_FIRST if newest else sorting.FieldFacet("date"))
         if options.facets:
             arguments.update(
                 groupedby={"source": sorting.FieldFacet("source"), "year": sorting.FieldFacet("year")},
@@ -131,6 +134,15 @@ class _Run:
         # Sorted by date, Whoosh's "score" is the sort key: no relevance score then.
         by_relevance = options.sort == "relevance"
         return [(hit.docnum, (hit.score or 0.0) if by_relevance else None) for hit in self.results]
+
+
+def _newest_first_key(stored: int) -> tuple[bool, int]:
+    """Sort key of a stored date, newest first; undated documents last (Whoosh
+    stores "no date" as the largest value, so a plain reverse sort puts them first)."""
+    return stored == UNDATED, -stored
+
+
+_NEWEST_FIRST = sorting.TranslateFacet(_newest_first_key, sorting.FieldFacet("date"))
 
 
 def count_matches(searcher: Searcher, results, filtered: bool) -> int:

@@ -105,8 +105,8 @@ def remove_other_generations(path: Path, keep: str) -> None:
 
 def codec() -> W3Codec:
     """How index files are written: Whoosh 3's format with posting blocks left
-    uncompressed (builds about 30 % faster and reads faster, for about 20 %
-    more disk; readers handle compressed and plain blocks alike)."""
+    uncompressed (builds about 30 % faster and reads skip zlib, for more disk;
+    readers handle compressed and plain blocks alike)."""
     return W3Codec(compression=0)
 
 

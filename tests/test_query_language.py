@@ -187,3 +187,22 @@ def test_date_options_keep_boundary_days_and_leave_out_undated_documents(fresh_i
     assert set(ids(fresh_index.search("переговоры", until="2020"))) == {"first-day", "last-day", "before"}
     assert fresh_index.search("переговоры", since="2020", until="2020").total == 2
     assert fresh_index.timeline("переговоры", by="year", since="2020").total == 3
+
+
+@pytest.mark.parametrize("fast", [False, True], ids=["whoosh-scoring", "vectorised-scoring"])
+def test_date_sorts_put_undated_documents_last(fresh_index, monkeypatch, fast):
+    import search.index as index_module
+
+    fresh_index.add([
+        {"id": "2020", "date": "2020-01-01", "body": "переговоры министров"},
+        {"id": "undated", "body": "переговоры министров"},
+        {"id": "2021", "date": "2021-01-01", "body": "переговоры министров"},
+        {"id": "2019", "date": "2019-06-01", "body": "переговоры"},
+    ])
+    if fast:
+        monkeypatch.setattr(index_module, "FAST_SCORING_MIN_DOCS", 0)
+    assert ids(fresh_index.search("переговоры", sort="newest")) == ["2021", "2020", "2019", "undated"]
+    assert ids(fresh_index.search("переговоры", sort="oldest")) == ["2019", "2020", "2021", "undated"]
+    assert ids(fresh_index.search("переговоры", sort="newest", limit=2)) == ["2021", "2020"]
+    assert ids(fresh_index.search("переговоры министров", sort="newest")) == ["2021", "2020", "undated"]
+    assert all(hit.score is None for hit in fresh_index.search("переговоры", sort="newest"))
