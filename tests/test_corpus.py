@@ -104,6 +104,16 @@ def test_unsupported_files_in_a_directory_are_listed_documentation_is_not(tmp_pa
     assert reader.ignored == [str(tmp_path / "photo.png")]
 
 
+def test_licence_and_readme_text_files_in_a_directory_are_not_documents(tmp_path):
+    (tmp_path / "Licence.txt").write_text("Attribution 4.0 International\nCreative Commons …", encoding="utf-8")
+    (tmp_path / "README.txt").write_text("О корпусе\nЧто здесь лежит", encoding="utf-8")
+    (tmp_path / "visit.txt").write_text("Визит министра\nМинистр посетил Токио.", encoding="utf-8")
+    records = [item for item in CorpusReader([tmp_path]) if isinstance(item, Record)]
+    assert [record.document.title for record in records] == ["Визит министра"]
+    given = [item for item in CorpusReader([tmp_path / "README.txt"]) if isinstance(item, Record)]
+    assert [record.document.title for record in given] == ["О корпусе"]  # named explicitly: read
+
+
 def test_progress_reaches_total_bytes():
     reader = CorpusReader([FIXTURES / "releases.jsonl.gz", FIXTURES / "texts"])
     list(reader)

@@ -158,6 +158,8 @@ class CorpusReader:
         self.bytes_done = 0
 
     def _add_file(self, file: CorpusFile, given: bool) -> None:
+        if not given and file.kind == "text" and _is_documentation(file.name):
+            return  # README.txt, Licence.txt beside a corpus describe it; they are not releases
         if not file.kind and not _is_documentation(file.name) and not PurePosixPath(file.name).suffix:
             file = file.with_sniffed_format()
         if file.kind:
