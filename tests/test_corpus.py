@@ -99,9 +99,11 @@ def test_unsupported_file_given_directly_is_an_error(tmp_path):
 
 def test_unsupported_files_in_a_directory_are_listed_documentation_is_not(tmp_path):
     (tmp_path / "README.md").write_text("notes")
+    (tmp_path / "SHA256SUMS").write_text("9f86d081884c7d65  corpus.jsonl.gz\n")
     (tmp_path / "photo.png").write_bytes(b"\x89PNG")
     reader = CorpusReader([tmp_path])
     assert reader.ignored == [str(tmp_path / "photo.png")]
+    assert reader.files == []
 
 
 def test_licence_and_readme_text_files_in_a_directory_are_not_documents(tmp_path):

@@ -47,7 +47,9 @@ COMPRESSED = {".gz"}
 SNIFF_BYTES = 8192
 UNICODE_BOMS = (b"\xff\xfe", b"\xfe\xff")
 # Documentation that often sits beside corpus files; skipped without comment.
-_DOCUMENTATION = re.compile(r"^(readme|license|licence|changelog|sources)\b|\.(md|rst)$", re.IGNORECASE)
+_DOCUMENTATION = re.compile(
+    r"^(readme|license|licence|changelog|sources|sha\d+sums|md5sums|checksums)\b|\.(md|rst)$", re.IGNORECASE
+)
 
 
 def supported() -> str:
