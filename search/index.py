@@ -25,15 +25,15 @@ from whoosh.searching import Searcher
 from search import lemma_table, morphology, ranking, store, thesaurus
 from search.analysis import DEFAULT_POLICY
 from search.dates import date_bound
-from search.diagnostics import Analysis, analyze
 from search.errors import IndexDamagedError, SearchError
 from search.morphology import AMBIGUITY_POLICIES
-from search.overview import Stats, Timeline, collect_stats
 from search.results import DocumentView, SearchResults
 from search.searching import SearchOptions, document_view, find_similar, query_timeline, run_search
 
-if TYPE_CHECKING:  # writing modules are imported when writing: searching starts faster
+if TYPE_CHECKING:  # writing and inspecting modules are imported when used: searching starts faster
     from search.corpus import Problem, Record  # noqa: F401 (named in DocumentLike)
+    from search.diagnostics import Analysis
+    from search.overview import Stats, Timeline
     from search.documents import Document  # noqa: F401
     from search.indexing import AddReport
 
@@ -367,10 +367,14 @@ class Index:
         searcher = self.searcher()
         size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
         with self._reading():
+            from search.overview import collect_stats
+
             return collect_stats(searcher, self._meta, size, top)
 
     def analyze(self, text: str, synonyms: bool = True) -> Analysis:
         """The analyzer's tokens for ``text`` and how it reads as a query here."""
+        from search.diagnostics import analyze
+
         return analyze(text, self.ambiguity, thesaurus.default(self.ambiguity) if synonyms else None)
 
     def similar(self, doc_id: str, limit: int = 10) -> SearchResults:

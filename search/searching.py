@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
 from whoosh import sorting
@@ -16,9 +16,11 @@ from search import ranking, thesaurus
 from search.columns import UNDATED, column, raw_values
 from search.postings import PostingReader
 from search.querying import STOP_WORDS, MatchTerms, QueryPlan, normal_form, plan_query
-from search.overview import Timeline, build_timeline
 from search.results import Copy, DocumentView, Facets, Hit, SearchResults
 from search.snippets import Matcher, Snippet, highlight_all, make_snippet
+
+if TYPE_CHECKING:
+    from search.overview import Timeline
 
 SORT_ORDERS = ("relevance", "newest", "oldest", "date")
 MATCH_MODES = ("all", "any")
@@ -279,6 +281,8 @@ def query_timeline(
     searcher: Searcher, text: str, by: str, options: SearchOptions, policy: str, synonyms: bool
 ) -> Timeline:
     """Matches of ``text`` per period (see :func:`search.overview.build_timeline`)."""
+    from search.overview import build_timeline
+
     plan = plan_query(text, options.match, policy, searcher.reader(), thesaurus.default(policy) if synonyms else None)
     timeline = build_timeline(searcher, plan.query, text, by, _date_filter(searcher, options))
     timeline.notices = list(plan.notices)

@@ -25,11 +25,6 @@ from pathlib import Path
 from search.analysis import DEFAULT_POLICY
 from search.errors import SearchError
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - Python 3.10
-    import tomli as tomllib
-
 SHIPPED = Path(__file__).with_name("thesaurus.toml")
 USER_ENV = "SEARCH_THESAURUS"
 # Weights of an expansion relative to the word typed (1.0): a synonym of the
@@ -121,6 +116,11 @@ class Thesaurus:
 
 def read_groups(path: Path) -> list[dict[str, list[str]]]:
     """The groups of one thesaurus file, checked; errors name the file."""
+    # Imported here: a query with the lemmatised thesaurus cached never parses TOML.
+    if sys.version_info >= (3, 11):
+        import tomllib
+    else:  # pragma: no cover - Python 3.10
+        import tomli as tomllib
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
@@ -177,12 +177,16 @@ def load(policy: str = DEFAULT_POLICY, user_file: Path | None = None, version: f
 
 
 def _dictionary_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    """What the cached lemmas depend on: the dictionary release and the
+    installed pymorphy3 (the date of its files). Cheaper than asking package
+    metadata, which alone takes longer than a query."""
+    import importlib.util
 
-    try:
-        return version("pymorphy3-dicts-ru") + "/" + version("pymorphy3")
-    except PackageNotFoundError:  # pragma: no cover - installed without metadata
-        return "unknown"
+    import pymorphy3_dicts_ru
+
+    spec = importlib.util.find_spec("pymorphy3")
+    stamp = os.stat(spec.origin).st_mtime_ns if spec is not None and spec.origin else 0
+    return f"{pymorphy3_dicts_ru.__version__}/{stamp}"
 
 
 def _cache_dir() -> Path:

@@ -2,16 +2,44 @@
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
 from search import __version__
-from search.cli.build import build, check, remove
-from search.cli.inspect import analyze, show, stats, timeline
-from search.cli.query import query, similar
-from search.cli.shell import shell
+
+# Command name -> module defining it. A command's module (and what it imports)
+# loads only when that command runs or help lists it: a query starts faster.
+COMMANDS = {
+    "build": "search.cli.build",
+    "remove": "search.cli.build",
+    "check": "search.cli.build",
+    "query": "search.cli.query",
+    "similar": "search.cli.query",
+    "show": "search.cli.inspect",
+    "timeline": "search.cli.inspect",
+    "stats": "search.cli.inspect",
+    "analyze": "search.cli.inspect",
+    "shell": "search.cli.shell",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        module = COMMANDS.get(name)
+        if module is None:
+            return None
+        return getattr(importlib.import_module(module), name)
+
+
+@click.group(
+    cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.version_option(__version__, "-V", "--version", prog_name="search")
 def main() -> None:
     """Search Russian foreign-ministry press releases.
@@ -21,15 +49,3 @@ def main() -> None:
       search build                         # index ./corpus into ./index
       search query "визит Лаврова в Японию"
     """
-
-
-main.add_command(build)
-main.add_command(remove)
-main.add_command(check)
-main.add_command(query)
-main.add_command(similar)
-main.add_command(show)
-main.add_command(timeline)
-main.add_command(stats)
-main.add_command(analyze)
-main.add_command(shell)
