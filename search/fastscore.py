@@ -115,11 +115,11 @@ class Scorer:
         self.B = B
         self.field_B = field_B
 
-    def mask(self, docnums: set[int]) -> np.ndarray:
-        """A set of document numbers (a filter) as a mask."""
-        found = np.zeros(self.stats.size, dtype=bool)
-        found[list(docnums)] = True
-        return found
+    def dated(self, low: int, high: int) -> np.ndarray:
+        """A mask of the documents whose date column value lies in ``low``..``high``
+        (inclusive; an undated document's value, ``UNDATED``, lies above any range)."""
+        dates = self.stats.dates()
+        return (dates >= low) & (dates <= high)
 
     def score(self, query: wq.Query, mask: np.ndarray | None = None) -> Scored:
         scores, matched = self._score(query)
@@ -149,12 +149,9 @@ class Scorer:
     def _dates(self, query: wq.DateRange) -> tuple[np.ndarray, np.ndarray]:
         """A ``date:`` range, from the date column: Whoosh walks hundreds of
         numeric terms for it. Scored as Whoosh does, a constant ``boost``."""
-        dates = self.stats.dates()
-        matched = dates != UNDATED
-        if query.start is not None:
-            matched &= dates > query.start if query.startexcl else dates >= query.start
-        if query.end is not None:
-            matched &= dates < query.end if query.endexcl else dates <= query.end
+        low = 0 if query.start is None else query.start + int(query.startexcl)
+        high = UNDATED - 1 if query.end is None else query.end - int(query.endexcl)
+        matched = self.dated(low, high)
         return np.where(matched, float(query.boost), 0.0), matched
 
     def _term(self, term: wq.Term) -> tuple[np.ndarray, np.ndarray]:

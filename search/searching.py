@@ -63,15 +63,22 @@ class SearchOptions:
             raise ValueError("since must not be after until")
 
 
-def _date_filter(searcher: Searcher, options: SearchOptions) -> set[int] | None:
-    """The documents dated within ``--since``/``--until``, read from the date
-    column: Whoosh's own DateRange walks hundreds of numeric terms (over half
-    a second on 20,000 documents), the column takes a millisecond or two."""
+def _date_bounds(searcher: Searcher, options: SearchOptions) -> tuple[int, int] | None:
+    """``--since``/``--until`` as an inclusive range of values of the date
+    column (where an undated document's value lies above every range)."""
     if not (options.since or options.until):
         return None
     field = searcher.schema["date"]
     low = field.to_column_value(dt.datetime.combine(options.since, dt.time.min)) if options.since else 0
     high = field.to_column_value(dt.datetime.combine(options.until, dt.time.max)) if options.until else UNDATED - 1
+    return low, high
+
+
+def _dated_within(searcher: Searcher, bounds: tuple[int, int]) -> set[int]:
+    """The documents whose date lies within ``bounds``, read from the date
+    column: Whoosh's own DateRange walks hundreds of numeric terms (over half
+    a second on 20,000 documents), the column takes a millisecond or two."""
+    low, high = bounds
     return {n for n, value in enumerate(raw_values(searcher.reader(), "date")) if low <= value <= high}
 
 
@@ -88,9 +95,10 @@ class _Run:
         if options.collapse:
             wanted *= COLLAPSE_HEADROOM
         self.results = None
-        ranked = self._fast(searcher, plan, options, scorer, max(wanted, ranking.RERANK_DEPTH))
+        bounds = _date_bounds(searcher, options)
+        ranked = self._fast(plan, options, scorer, bounds, max(wanted, ranking.RERANK_DEPTH))
         if ranked is None:
-            ranked = self._whoosh(searcher, plan, options, wanted)
+            ranked = self._whoosh(searcher, plan, options, bounds, wanted)
         self.empty = not ranked
         if options.sort == "relevance" and ranked:
             depth = ranking.RERANK_DEPTH
@@ -100,15 +108,13 @@ class _Run:
             _collapse(searcher, ranked) if options.collapse else [(d, s, []) for d, s in ranked]
         )
 
-    def _fast(self, searcher, plan, options, scorer, depth) -> list[tuple[int, float | None]] | None:
+    def _fast(self, plan, options, scorer, bounds, depth) -> list[tuple[int, float | None]] | None:
         if scorer is None or options.facets:
             return None
-        date_filter = _date_filter(searcher, options)
         from search.fastscore import Unsupported
 
         try:
-            mask = scorer.mask(date_filter) if date_filter is not None else None
-            scored = scorer.score(plan.query, mask)
+            scored = scorer.score(plan.query, scorer.dated(*bounds) if bounds else None)
         except Unsupported:
             return None
         self.count = lambda: scored.total
@@ -116,8 +122,8 @@ class _Run:
             return scored.top(depth)
         return [(docnum, None) for docnum in scored.by_date(scorer.stats.dates(), options.sort != "oldest", depth)]
 
-    def _whoosh(self, searcher, plan, options, wanted) -> list[tuple[int, float | None]]:
-        date_filter = _date_filter(searcher, options)
+    def _whoosh(self, searcher, plan, options, bounds, wanted) -> list[tuple[int, float | None]]:
+        date_filter = _dated_within(searcher, bounds) if bounds else None
         arguments: dict[str, Any] = {"terms": False, "filter": date_filter}
         if options.sort == "relevance":
             arguments["limit"] = max(wanted, ranking.RERANK_DEPTH)
@@ -284,7 +290,8 @@ def query_timeline(
     from search.overview import build_timeline
 
     plan = plan_query(text, options.match, policy, searcher.reader(), thesaurus.default(policy) if synonyms else None)
-    timeline = build_timeline(searcher, plan.query, text, by, _date_filter(searcher, options))
+    bounds = _date_bounds(searcher, options)
+    timeline = build_timeline(searcher, plan.query, text, by, _dated_within(searcher, bounds) if bounds else None)
     timeline.notices = list(plan.notices)
     return timeline
 
