@@ -138,7 +138,9 @@ class _Run:
         # Whoosh reads an empty filter as no filter: nothing dated in range, nothing found.
         query = wq.NullQuery if date_filter is not None and not date_filter else plan.query
         self.results = searcher.search(query, **arguments)
-        self.count = lambda: count_matches(searcher, self.results, date_filter is not None)
+        # Counted now, not when asked: counting reads the index, which the
+        # caller may have closed by then.
+        self.count = count_matches(searcher, self.results, date_filter is not None)
         # Sorted by date, Whoosh's "score" is the sort key: no relevance score then.
         by_relevance = options.sort == "relevance"
         return [(hit.docnum, (hit.score or 0.0) if by_relevance else None) for hit in self.results]

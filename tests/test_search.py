@@ -167,3 +167,15 @@ def test_words_in_most_documents_are_left_out_of_any_term_queries(fresh_index):
     only_frequent = {text for _, text in plan_query("Молдова", "any", reader=reader).query.iter_all_terms()}
     assert only_frequent == {"молдова"}
     assert [hit.id for hit in fresh_index.search("Молдова визит", match="any")] == ["d3"]
+
+
+@pytest.mark.parametrize("text, match", [("визит переговоры", "any"), ('"визит" переговоры', "any"), ("визит", "all")])
+def test_results_keep_their_total_after_the_index_is_closed(tmp_path, text, match):
+    from search import Index
+
+    with Index.create(tmp_path / "index") as ix:
+        # More matches than a search collects (it ranks the best 100 or so).
+        ix.add([{"id": f"d{n}", "body": f"{word} номер {n}"} for n, word in enumerate(["визит", "переговоры"] * 150)])
+    with Index.open(tmp_path / "index") as ix:
+        results = ix.search(text, match=match, limit=1)
+    assert results.total == (300 if match == "any" else 150)
