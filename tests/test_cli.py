@@ -176,6 +176,14 @@ def test_bad_date_option_is_a_usage_error(runner, cli_index):
     assert "is not a date" in result.stderr
 
 
+@pytest.mark.parametrize("command", ["query", "timeline"])
+def test_since_after_until_is_a_usage_error(runner, cli_index, command):
+    result = run(runner, command, "министр", "--index", cli_index, "--since", "2019", "--until", "2018")
+    assert result.exit_code == 2
+    assert "is after --until" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
+
+
 def test_explain_and_suggestion_go_to_stderr(runner, cli_index):
     result = run(runner, "query", "Ташкнет", "--index", cli_index, "--explain")
     assert result.exit_code == 1

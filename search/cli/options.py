@@ -61,7 +61,15 @@ def _date_option(name: str, end: bool, help_text: str):
 
 
 def date_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """``--since DATE`` and ``--until DATE``, parsed into dates."""
+    """``--since DATE`` and ``--until DATE``, parsed into dates, in order."""
+
+    @functools.wraps(function)
+    def checked(*args: Any, since: Any, until: Any, **kwargs: Any) -> Any:
+        if since is not None and until is not None and since > until:
+            raise click.UsageError(f"--since ({since}) is after --until ({until}); swap them?")
+        return function(*args, since=since, until=until, **kwargs)
+
+    function = checked
     function = _date_option(
         "--until", end=True, help_text="Only documents dated on or before DATE (the end of a month or year given)."
     )(function)
