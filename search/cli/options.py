@@ -69,13 +69,12 @@ def date_options(function: Callable[..., Any]) -> Callable[..., Any]:
             raise click.UsageError(f"--since ({since}) is after --until ({until}); swap them?")
         return function(*args, since=since, until=until, **kwargs)
 
-    function = checked
-    function = _date_option(
+    with_until = _date_option(
         "--until", end=True, help_text="Only documents dated on or before DATE (the end of a month or year given)."
-    )(function)
+    )(checked)
     return _date_option(
         "--since", end=False, help_text="Only documents dated on or after DATE (2017, 2017-05, 10.09.2017, «сентябрь 2017»)."
-    )(function)
+    )(with_until)
 
 
 def json_option(function: Callable[..., Any]) -> Callable[..., Any]:
