@@ -33,6 +33,10 @@ if TYPE_CHECKING:  # pragma: no cover
     from search.indexing import AddReport
     from search.snippets import Snippet
 
+from search.startup import import_whoosh_dependencies  # noqa: E402
+
+import_whoosh_dependencies()
+
 
 def __getattr__(name: str) -> Any:
     module_name = _EXPORTS.get(name)
