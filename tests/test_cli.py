@@ -1,6 +1,7 @@
 """The command line, driven through Click's CliRunner: output, JSON, exit codes."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -85,6 +86,27 @@ def test_query_prints_ranked_hits_with_snippets(runner, cli_index):
     assert "посетил Японию" in result.stdout
     assert "https://example.org/t-japan" in result.stdout
     assert "\x1b[" not in result.stdout  # no colour codes when not a terminal
+
+
+def test_forced_colour_paints_the_matched_words(runner, cli_index):
+    result = run(runner, "query", "Японию", "--index", cli_index, env={"FORCE_COLOR": "1", "NO_COLOR": ""})
+    assert result.exit_code == 0
+    plain = run(runner, "query", "Японию", "--index", cli_index).stdout
+    painted = result.stdout
+    assert "\x1b[" in painted
+    # Bold yellow around the matched form, and the same text once the codes are gone.
+    assert "\x1b[1;33mЯпонию\x1b[0m" in painted
+    assert re.sub(r"\x1b\[[0-9;]*m", "", painted).split() == plain.split()
+
+
+def test_highlight_segments_split_text_at_spans():
+    from search.cli.render import HIGHLIGHT, segments
+
+    assert segments("Лавров посетил Японию", [(15, 21), (0, 6)], "bold") == [
+        ("Лавров", f"bold {HIGHLIGHT}"), (" посетил ", "bold"), ("Японию", f"bold {HIGHLIGHT}"),
+    ]
+    assert segments("", []) == [("", "")]
+    assert segments("абв", [(0, 2), (1, 3)]) == [("аб", HIGHLIGHT), ("в", HIGHLIGHT)]
 
 
 def test_query_json_lines(runner, cli_index):
