@@ -10,14 +10,17 @@ small index never has to import numpy.
 from __future__ import annotations
 
 import pickle
+import zlib
 from array import array
 from bisect import bisect_left
 from dataclasses import dataclass
+from io import BytesIO
 from itertools import accumulate
 from typing import Iterator
 
 from whoosh.matching import FilterMatcher
 from whoosh.reading import IndexReader
+from whoosh.system import _INT_SIZE
 
 # The position count that starts a Whoosh Positions value.
 _COUNT_SIZE = 4
@@ -86,23 +89,44 @@ class PostingReader:
 def _blocks(matcher) -> Iterator[tuple[Iterator[int], array, tuple]]:
     """(ids, weights, values) of each posting block of a Whoosh 3 leaf matcher.
 
-    A segment with deletions wraps its postings in a filter; callers mask
-    deleted documents themselves, so the filter is looked through.
+    The matcher positions us on the first block; later blocks are read here,
+    each with two reads (its length, then the whole block) where Whoosh's own
+    block step unpickles the block header straight from the file, a couple of
+    dozen small reads per block. A segment with deletions wraps its postings
+    in a filter; callers mask deleted documents themselves, so the filter is
+    looked through.
     """
     if isinstance(matcher, FilterMatcher):
         matcher = matcher.child
     if not hasattr(matcher, "_blocklength"):
         raise UnreadablePostings(type(matcher).__name__)
-    while matcher.is_active():
-        if matcher._data is None:
-            matcher._read_data()
-        deltas, weights, values = matcher._data
-        count = matcher._blocklength
-        if weights is None:
-            block_weights = array("f", [1.0]) * count
-        elif isinstance(weights, float):
-            block_weights = array("f", [weights]) * count
-        else:
-            block_weights = array("f", weights)
-        yield accumulate(deltas), block_weights, values or ()
-        matcher._next_block()
+    if not matcher.is_active():
+        return
+    postfile = matcher._postfile
+    if matcher._data is None:
+        matcher._read_data()
+    yield _block_arrays(matcher._data, matcher._blocklength)
+    position, last = matcher._nextoffset, matcher._lastblock
+    while not last:
+        length = postfile.get_int(position)
+        last = length < 0
+        length = abs(length)
+        block = postfile.get(position + _INT_SIZE, length)
+        header = BytesIO(block)
+        count, _, _, compression, _, _ = pickle.load(header)
+        data = block[header.tell():]
+        if compression:
+            data = zlib.decompress(data)
+        yield _block_arrays(pickle.loads(data), count)
+        position += _INT_SIZE + length
+
+
+def _block_arrays(data: tuple, count: int) -> tuple[Iterator[int], array, tuple]:
+    deltas, weights, values = data
+    if weights is None:
+        block_weights = array("f", [1.0]) * count
+    elif isinstance(weights, float):
+        block_weights = array("f", [weights]) * count
+    else:
+        block_weights = array("f", weights)
+    return accumulate(deltas), block_weights, values or ()
