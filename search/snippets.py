@@ -8,6 +8,7 @@ the shared cache) and compared with the query's lemmas, so a query «визит
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from search.analysis import RussianTokenizer, strip_ignorable
 from search.morphology import fold_yo, lemmas
@@ -29,6 +30,17 @@ class Snippet:
         return {"text": self.text, "highlights": [list(span) for span in self.highlights]}
 
 
+@lru_cache(maxsize=200_000)
+def _analysed(word: str, policy: str, with_lemmas: bool) -> tuple[str, tuple[str, ...]]:
+    """A document word's normal form and (if asked for) lemmas, whatever the
+    query: cached for the whole process, since news repeats its words."""
+    normal = fold_yo(strip_ignorable(word).lower())
+    return normal, lemmas(normal, policy, word[:1].isupper()) if with_lemmas else ()
+
+
+_UNSEEN = object()
+
+
 class Matcher:
     """Decides, word by word, which query term (if any) a document word matches."""
 
@@ -45,16 +57,14 @@ class Matcher:
             return found
 
     def _decide(self, word: str) -> str | None:
-        normal = fold_yo(strip_ignorable(word).lower())
         terms = self.terms
+        normal, word_lemmas = _analysed(word, terms.policy, bool(terms.lemmas))
         if normal in terms.forms:
             return normal
         for prefix in terms.prefixes:
             if normal.startswith(prefix):
                 return prefix + "*"
-        if not terms.lemmas:
-            return None
-        for lemma in lemmas(normal, terms.policy, word[:1].isupper()):
+        for lemma in word_lemmas:
             if lemma in terms.lemmas:
                 return lemma
         return None
@@ -62,9 +72,12 @@ class Matcher:
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, term) of matching words; compounds match whole or by part."""
         found = []
+        memo, decide = self._memo, self._decide
         for match in _WORD_RE.finditer(text):
             word = match.group()
-            term = self.term_of(word)
+            term = memo.get(word, _UNSEEN)
+            if term is _UNSEEN:
+                term = memo[word] = decide(word)
             if term is not None:
                 found.append((match.start(), match.end(), term))
             elif "-" in word or "\u2010" in word or "\u2011" in word:
