@@ -24,9 +24,11 @@ from whoosh.system import _INT_SIZE
 
 # The position count that starts a Whoosh Positions value.
 _COUNT_SIZE = 4
-# How many terms' postings a reader keeps: scoring and re-ranking read the
-# same terms one after the other.
-POSTINGS_KEPT = 64
+# How many decoded postings a reader keeps (about 30 bytes each, so ~60 MB
+# at most): scoring and re-ranking read the same terms one after the other,
+# and the frequent words of a language recur from query to query, where
+# decoding their long posting lists is most of an any-term query's time.
+POSTINGS_BUDGET = 2_000_000
 
 
 class UnreadablePostings(Exception):
@@ -35,20 +37,23 @@ class UnreadablePostings(Exception):
 
 @dataclass(frozen=True)
 class Postings:
-    """One term's postings in document order; ``values`` hold the encoded positions."""
+    """One term's postings in document order. The encoded positions of posting
+    ``i`` are ``blob[offsets[i]:offsets[i + 1]]`` (one bytes object, not one
+    per posting, to keep cached postings small)."""
 
     ids: array
     weights: array
-    values: list
+    blob: bytes
+    offsets: array
 
     def positions(self, docnums: list[int]) -> dict[int, list[int]]:
         """Token positions of the term in each of ``docnums`` that has it."""
         found = {}
-        ids = self.ids
+        ids, blob, offsets = self.ids, self.blob, self.offsets
         for docnum in docnums:
             place = bisect_left(ids, docnum)
             if place < len(ids) and ids[place] == docnum:
-                found[docnum] = decode_positions(self.values[place])
+                found[docnum] = decode_positions(blob[offsets[place] : offsets[place + 1]])
         return found
 
 
@@ -58,19 +63,25 @@ def decode_positions(value: bytes) -> list[int]:
 
 
 class PostingReader:
-    """Postings of one index reader, the last ``POSTINGS_KEPT`` terms kept."""
+    """Postings of one index reader, the most recently used kept decoded up to
+    ``budget`` postings in all."""
 
-    def __init__(self, reader: IndexReader):
+    def __init__(self, reader: IndexReader, budget: int = POSTINGS_BUDGET):
         self.reader = reader
+        self.budget = budget
         self._kept: dict[tuple[str, str], Postings] = {}
+        self._size = 0
 
     def postings(self, field: str, text: str) -> Postings:
         key = (field, text)
-        found = self._kept.get(key)
+        found = self._kept.pop(key, None)  # re-inserted below: most recent last
         if found is None:
-            found = self._kept[key] = self._read(field, text)
-            if len(self._kept) > POSTINGS_KEPT:
-                del self._kept[next(iter(self._kept))]
+            found = self._read(field, text)
+            self._size += len(found.ids)
+        self._kept[key] = found
+        while self._size > self.budget and len(self._kept) > 1:
+            oldest = next(iter(self._kept))
+            self._size -= len(self._kept.pop(oldest).ids)
         return found
 
     def _read(self, field: str, text: str) -> Postings:
@@ -83,7 +94,8 @@ class PostingReader:
                 ids.extend(docnum + offset for docnum in block_ids)
                 weights.extend(block_weights)
                 values.extend(block_values)
-        return Postings(ids, weights, values)
+        offsets = array("q", accumulate(map(len, values), initial=0))
+        return Postings(ids, weights, b"".join(values), offsets)
 
 
 def _blocks(matcher) -> Iterator[tuple[Iterator[int], array, tuple]]:
