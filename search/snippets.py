@@ -8,7 +8,6 @@ the shared cache) and compared with the query's lemmas, so a query «визит
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 from search.analysis import RussianTokenizer, strip_ignorable
 from search.morphology import fold_yo, lemmas
@@ -30,15 +29,27 @@ class Snippet:
         return {"text": self.text, "highlights": [list(span) for span in self.highlights]}
 
 
-@lru_cache(maxsize=200_000)
-def _analysed(word: str, policy: str, with_lemmas: bool) -> tuple[str, tuple[str, ...]]:
-    """A document word's normal form and (if asked for) lemmas, whatever the
-    query: cached for the whole process, since news repeats its words."""
-    normal = fold_yo(strip_ignorable(word).lower())
-    return normal, lemmas(normal, policy, word[:1].isupper()) if with_lemmas else ()
+# Document words already analysed, for the whole process (news repeats its
+# words constantly): word -> normal form, and (word, policy) -> lemmas.
+_NORMALS: dict[str, str] = {}
+_LEMMAS: dict[str, dict[str, tuple[str, ...]]] = {}
+_MAX_WORDS = 500_000
 
 
-_UNSEEN = object()
+def _normal(word: str) -> str:
+    found = _NORMALS.get(word)
+    if found is None:
+        if len(_NORMALS) > _MAX_WORDS:
+            _NORMALS.clear()
+        found = _NORMALS[word] = fold_yo(strip_ignorable(word).lower())
+    return found
+
+
+def _lemmas_of_words(policy: str) -> dict[str, tuple[str, ...]]:
+    known = _LEMMAS.setdefault(policy, {})
+    if len(known) > _MAX_WORDS:
+        known.clear()
+    return known
 
 
 class Matcher:
@@ -58,32 +69,57 @@ class Matcher:
 
     def _decide(self, word: str) -> str | None:
         terms = self.terms
-        normal, word_lemmas = _analysed(word, terms.policy, bool(terms.lemmas))
+        normal = _normal(word)
         if normal in terms.forms:
             return normal
         for prefix in terms.prefixes:
             if normal.startswith(prefix):
                 return prefix + "*"
-        for lemma in word_lemmas:
+        if not terms.lemmas:
+            return None
+        for lemma in self._lemmas(word):
             if lemma in terms.lemmas:
                 return lemma
         return None
 
+    def _lemmas(self, word: str) -> tuple[str, ...]:
+        known = _lemmas_of_words(self.terms.policy)
+        found = known.get(word)
+        if found is None:
+            found = known[word] = lemmas(_normal(word), self.terms.policy, word[:1].isupper())
+        return found
+
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, term) of matching words; compounds match whole or by part."""
+        if self.terms.forms or self.terms.prefixes:
+            return self._spans(text, self.term_of)
+        # Lemmas only, the usual case: straight to the process-wide lemma cache.
+        known = _lemmas_of_words(self.terms.policy)
+        wanted = self.terms.lemmas
+
+        def term_of(word: str) -> str | None:
+            found = known.get(word)
+            if found is None:
+                found = self._lemmas(word)
+            for lemma in found:
+                if lemma in wanted:
+                    return lemma
+            return None
+
+        return self._spans(text, term_of)
+
+    @staticmethod
+    def _spans(text: str, term_of) -> list[tuple[int, int, str]]:
         found = []
-        memo, decide = self._memo, self._decide
         for match in _WORD_RE.finditer(text):
             word = match.group()
-            term = memo.get(word, _UNSEEN)
-            if term is _UNSEEN:
-                term = memo[word] = decide(word)
+            term = term_of(word)
             if term is not None:
                 found.append((match.start(), match.end(), term))
             elif "-" in word or "\u2010" in word or "\u2011" in word:
                 offset = match.start()
                 for part in _split_parts(word):
-                    term = self.term_of(part) if part else None
+                    term = term_of(part) if part else None
                     if term is not None:
                         found.append((offset, offset + len(part), term))
                     offset += len(part) + 1
