@@ -191,8 +191,12 @@ def _best_window(
     """The window of about ``width`` characters, starting at a match, that shows
     the most terms not yet shown (already shown ones count a little)."""
     best_score, best = -1.0, spans[0][:2]
+    end = 0  # spans do not overlap, so those ending within reach form a run
     for i, (start, _, _) in enumerate(spans):
-        inside = [span for span in spans[i:] if span[1] <= start + width] or [spans[i]]
+        end = max(end, i)
+        while end < len(spans) and spans[end][1] <= start + width:
+            end += 1
+        inside = spans[i:end] or [spans[i]]
         terms = {term for _, _, term in inside}
         score = sum(0.2 if term in shown else 1.0 for term in terms) + 0.05 * len(inside)
         if score > best_score:
