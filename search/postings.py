@@ -24,11 +24,11 @@ from whoosh.system import _INT_SIZE
 
 # The position count that starts a Whoosh Positions value.
 _COUNT_SIZE = 4
-# How many decoded postings a reader keeps (about 30 bytes each, so ~60 MB
-# at most): scoring and re-ranking read the same terms one after the other,
+# How many decoded postings a reader keeps (about 37 bytes each measured on
+# the eval index, so ~55 MB at most): scoring and re-ranking read the same terms one after the other,
 # and the frequent words of a language recur from query to query, where
 # decoding their long posting lists is most of an any-term query's time.
-POSTINGS_BUDGET = 2_000_000
+POSTINGS_BUDGET = 1_500_000
 
 
 class UnreadablePostings(Exception):
