@@ -226,7 +226,8 @@ class Index:
         self._lemmas_in_use = True
         path = self._lemma_table_path()
         if path.exists():
-            morphology.use_known_lemmas(self.ambiguity, lemma_table.LemmaTable(path).lookup)
+            table = lemma_table.LemmaTable(path)
+            morphology.use_known_lemmas(self.ambiguity, table.lookup, table.lookup_many)
 
     # -- reading ---------------------------------------------------------
 

@@ -19,6 +19,8 @@ from search.morphology import lemmas
 POLICIES = ("top", "all")
 _BATCH = 5000
 MMAP_BYTES = 256 * 1024 * 1024
+# Forms per batched lookup (SQLite allows 32,766 parameters a statement).
+_LOOKUP_BATCH = 500
 
 
 def table_path(index_dir: Path, generation: str) -> Path:
@@ -72,6 +74,19 @@ class LemmaTable:
     def lookup(self, form: str) -> tuple[str, ...] | None:
         row = self._connection.execute("SELECT lemmas FROM forms WHERE form = ?", (form,)).fetchone()
         return tuple(row[0].split(" ")) if row else None
+
+    def lookup_many(self, forms: Iterable[str]) -> dict[str, tuple[str, ...]]:
+        """The lemmas of those of ``forms`` the table has, a few hundred per query."""
+        forms = list(forms)
+        found = {}
+        for start in range(0, len(forms), _LOOKUP_BATCH):
+            batch = forms[start : start + _LOOKUP_BATCH]
+            marks = ",".join("?" * len(batch))
+            for form, joined in self._connection.execute(
+                f"SELECT form, lemmas FROM forms WHERE form IN ({marks})", batch
+            ):
+                found[form] = tuple(joined.split(" "))
+        return found
 
     def close(self) -> None:
         self._connection.close()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Callable
+from typing import Callable, Iterable
 
 # Parses whose tag carries one of these grammemes name a person, place or
 # organisation; for a capitalised word they beat a common-noun reading
@@ -23,15 +23,31 @@ _CYRILLIC = re.compile("[а-яё]")
 _morph = None
 # Lemma lookups known in advance (an index's own words), by policy.
 _known: dict[str, Callable[[str], "tuple[str, ...] | None"]] = {}
+_known_many: dict[str, Callable[[Iterable[str]], "dict[str, tuple[str, ...]]"]] = {}
 
 
-def use_known_lemmas(policy: str, lookup: Callable[[str], "tuple[str, ...] | None"]) -> None:
-    """Consult ``lookup`` before pymorphy3 for words under ``policy``.
+def use_known_lemmas(
+    policy: str,
+    lookup: Callable[[str], "tuple[str, ...] | None"],
+    lookup_many: "Callable[[Iterable[str]], dict[str, tuple[str, ...]]] | None" = None,
+) -> None:
+    """Consult ``lookup`` (and, for many words at once, ``lookup_many``) before
+    pymorphy3 for words under ``policy``.
 
-    The lookup must give what :func:`lemmas` itself would (it is built by
-    it); it only saves loading the dictionaries.
+    The lookups must give what :func:`lemmas` itself would (they are built by
+    it); they only save loading the dictionaries.
     """
     _known[policy] = lookup
+    if lookup_many is not None:
+        _known_many[policy] = lookup_many
+
+
+def known_lemmas(words: Iterable[str], policy: str) -> dict[str, tuple[str, ...]]:
+    """The lemmas of those lowercase, ё-folded ``words`` known in advance, in one
+    lookup (a document's new words cost one table query, not one each); the
+    others are left to :func:`lemmas`."""
+    lookup_many = _known_many.get(policy)
+    return lookup_many(words) if lookup_many is not None else {}
 
 
 def analyzer():

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from search.analysis import RussianTokenizer, strip_ignorable
-from search.morphology import fold_yo, lemmas
+from search.morphology import fold_yo, known_lemmas, lemmas
 from search.querying import MatchTerms
 
 SEPARATOR = " … "
@@ -94,19 +94,36 @@ class Matcher:
         if self.terms.forms or self.terms.prefixes:
             return self._spans(text, self.term_of)
         # Lemmas only, the usual case: straight to the process-wide lemma cache.
+        # Words it lacks are looked up together after a first pass, which is then
+        # repeated (one table query per document instead of one per new word).
         known = _lemmas_of_words(self.terms.policy)
         wanted = self.terms.lemmas
+        new: set[str] = set()
 
         def term_of(word: str) -> str | None:
             found = known.get(word)
             if found is None:
-                found = self._lemmas(word)
+                new.add(word)
+                return None
             for lemma in found:
                 if lemma in wanted:
                     return lemma
             return None
 
-        return self._spans(text, term_of)
+        spans = self._spans(text, term_of)
+        if new:
+            self._learn(new, known)
+            spans = self._spans(text, term_of)
+        return spans
+
+    def _learn(self, words: set[str], cache: dict[str, tuple[str, ...]]) -> None:
+        """Put the lemmas of ``words`` in ``cache``, known ones in one lookup."""
+        policy = self.terms.policy
+        normals = {word: _normal(word) for word in words}
+        found = known_lemmas(set(normals.values()), policy)
+        for word, normal in normals.items():
+            lemmas_of_word = found.get(normal)
+            cache[word] = lemmas_of_word if lemmas_of_word else lemmas(normal, policy, word[:1].isupper())
 
     @staticmethod
     def _spans(text: str, term_of) -> list[tuple[int, int, str]]:

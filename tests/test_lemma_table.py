@@ -43,3 +43,39 @@ def test_a_query_of_indexed_words_does_not_load_the_dictionaries(built_index, tm
     second = subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout.split()
     assert first[0] == second[0] and int(first[0]) > 0
     assert second[1] == "False"  # the thesaurus came from the cache, the words from the table
+
+
+def test_many_forms_are_looked_up_at_once_as_one_by_one(tmp_path):
+    path = tmp_path / "lemmas.sqlite"
+    forms = sorted({"визит", "визита", "министра", "переговоры", "японию", "шора"})
+    update(path, forms, "top")
+    table = LemmaTable(path)
+    asked = [*forms, "неизвестноеслово"] * 300  # several batches, duplicates and a miss
+    found = table.lookup_many(asked)
+    assert found == {form: table.lookup(form) for form in forms}
+    table.close()
+
+
+def test_snippets_of_a_fresh_process_use_the_table_and_match_word_by_word(built_index, tmp_path):
+    # A new process: every document word is new to the snippet cache, so words are
+    # looked up in batches; the highlights must equal a word-by-word reading.
+    code = f"""
+import sys
+from search import Index, snippets
+from search.querying import MatchTerms
+with Index.open({str(built_index)!r}) as ix:
+    hits = list(ix.search("Лавров провёл переговоры в Ташкенте", match="any"))
+    assert hits
+    terms = MatchTerms("top", frozenset({{"лавров", "провести", "переговоры", "ташкент"}}))
+    for hit in hits:
+        text = ix.show(hit.id).body
+        batched = snippets.Matcher(terms).spans(text)
+        one_by_one = snippets.Matcher._spans(text, snippets.Matcher(terms).term_of)
+        assert batched == one_by_one and batched, (batched, one_by_one)
+    print("pymorphy3" in sys.modules)
+"""
+    env = {"SEARCH_CACHE": str(tmp_path / "cache"), "PATH": "/usr/bin:/bin"}
+    for run in ("first", "second"):  # the first also caches the lemmatised thesaurus
+        result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+        assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"  # the table answered; the dictionaries never loaded
