@@ -80,7 +80,10 @@ def check_index(path: str | os.PathLike) -> CheckReport:
     report.documents = sum(segment.doc_count() for segment in segments)
     report.deleted = sum(segment.doc_count_all() for segment in segments) - report.documents
     recorded = meta.get("documents")
-    if recorded is not None and recorded != report.documents:
+    # A count recorded for an earlier commit than the index's latest is stale
+    # (its build was killed right after committing), not a sign of damage.
+    current_commit = meta.get("toc_generation") in (None, whoosh_index.latest_generation())
+    if recorded is not None and recorded != report.documents and current_commit:
         report.problems.append(
             f"the index holds {report.documents} documents but its last build recorded {recorded}"
         )

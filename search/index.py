@@ -203,10 +203,16 @@ class Index:
         return store.write_lock(self.path)
 
     def _record_update(self) -> None:
-        self._update_lemma_table()
+        """Record a commit in the metadata straight away, then extend the lemma
+        table (seconds on a large build; a build killed meanwhile only leaves
+        forms for queries to lemmatise with pymorphy3 until the next build)."""
         self._meta["updated"] = store.now()
         self._meta["documents"] = self._ix.doc_count()
+        # Which commit the count describes: a build killed between Whoosh's
+        # commit and this record leaves the count of the commit before.
+        self._meta["toc_generation"] = self._ix.latest_generation()
         store.write_meta(self.path, self._meta)
+        self._update_lemma_table()
 
     def _update_lemma_table(self) -> None:
         """Add the lemmas of new word forms to the table kept beside the index."""

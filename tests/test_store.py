@@ -62,3 +62,32 @@ def test_metadata_records_updates(tmp_path):
     assert meta["schema_version"] == SCHEMA_VERSION
     assert meta["documents"] == 1
     assert meta["ambiguity"] in ("top", "all", "proper")
+
+
+def test_a_count_recorded_for_the_current_commit_must_match(tmp_path):
+    from search.checking import check_index
+
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add([{"id": "1", "body": "министр"}, {"id": "2", "body": "посол"}])
+    meta = store.read_meta(tmp_path / "ix")
+    assert check_index(tmp_path / "ix").ok
+    store.write_meta(tmp_path / "ix", {**meta, "documents": 5})
+    assert check_index(tmp_path / "ix").problems == [
+        "the index holds 2 documents but its last build recorded 5"
+    ]
+
+
+def test_a_count_left_from_the_commit_before_is_not_damage(tmp_path):
+    # A build killed between Whoosh's commit and the metadata write leaves the
+    # previous commit's count and generation number behind.
+    from search.checking import check_index
+
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add([{"id": "1", "body": "министр"}])
+        before = store.read_meta(tmp_path / "ix")
+        ix.add([{"id": "2", "body": "посол"}])
+    assert before["documents"] == 1 and before["toc_generation"] >= 0
+    store.write_meta(tmp_path / "ix", before)
+    report = check_index(tmp_path / "ix")
+    assert report.ok, report.problems
+    assert report.documents == 2
