@@ -16,7 +16,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from io import BytesIO
 from itertools import accumulate
-from typing import Iterator
+from typing import Iterator, Sequence
 
 from whoosh.matching import FilterMatcher
 from whoosh.reading import IndexReader
@@ -60,6 +60,31 @@ class Postings:
 def decode_positions(value: bytes) -> list[int]:
     """Whoosh's Positions value: a count, then pickled position deltas."""
     return list(accumulate(pickle.loads(value[_COUNT_SIZE:] + b".")))
+
+
+def phrase_documents(postings: "PostingReader", field: str, words: Sequence[str], slop: int) -> set[int]:
+    """Documents with ``words`` in ``field`` in this order, each 1 to ``slop``
+    positions after the one before, as Whoosh's ``Phrase`` matches them (deleted
+    documents included: callers mask them)."""
+    lists = [postings.postings(field, word) for word in words]
+    if not lists or any(not len(found.ids) for found in lists):
+        return set()
+    by_size = sorted(lists, key=lambda found: len(found.ids))
+    candidates = set(by_size[0].ids)
+    for found in by_size[1:]:
+        candidates.intersection_update(found.ids)
+    ordered = sorted(candidates)
+    positions = [found.positions(ordered) for found in lists]
+    matched = set()
+    for docnum in ordered:
+        ends = positions[0][docnum]
+        for later in positions[1:]:
+            ends = [p for p in later[docnum] if any(1 <= p - end <= slop for end in ends)]
+            if not ends:
+                break
+        else:
+            matched.add(docnum)
+    return matched
 
 
 class PostingReader:

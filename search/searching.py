@@ -14,7 +14,7 @@ from whoosh.support.levenshtein import damerau_levenshtein
 
 from search import ranking, thesaurus
 from search.columns import UNDATED, column, raw_values
-from search.postings import PostingReader
+from search.postings import PostingReader, UnreadablePostings, phrase_documents
 from search.querying import STOP_WORDS, MatchTerms, QueryPlan, normal_form, plan_query
 from search.results import Copy, DocumentView, Facets, Hit, SearchResults
 from search.snippets import Matcher, Snippet, highlight_all, make_snippet
@@ -96,13 +96,13 @@ class _Run:
             wanted *= COLLAPSE_HEADROOM
         self.results = None
         bounds = _date_bounds(searcher, options)
+        postings = scorer.stats.posting_reader if scorer is not None else PostingReader(searcher.reader())
         ranked = self._fast(plan, options, scorer, bounds, max(wanted, ranking.RERANK_DEPTH))
         if ranked is None:
-            ranked = self._whoosh(searcher, plan, options, bounds, wanted)
+            ranked = self._whoosh(searcher, plan, options, bounds, wanted, postings)
         self.empty = not ranked
         if options.sort == "relevance" and ranked:
             depth = ranking.RERANK_DEPTH
-            postings = scorer.stats.posting_reader if scorer is not None else PostingReader(searcher.reader())
             ranked = ranking.rerank(searcher, postings, ranked[:depth], plan.concepts, options.recent) + ranked[depth:]
         self.ranked: list[tuple[int, float | None, list[int]]] = (
             _collapse(searcher, ranked) if options.collapse else [(d, s, []) for d, s in ranked]
@@ -122,7 +122,7 @@ class _Run:
             return scored.top(depth)
         return [(docnum, None) for docnum in scored.by_date(scorer.stats.dates(), options.sort != "oldest", depth)]
 
-    def _whoosh(self, searcher, plan, options, bounds, wanted) -> list[tuple[int, float | None]]:
+    def _whoosh(self, searcher, plan, options, bounds, wanted, postings) -> list[tuple[int, float | None]]:
         date_filter = _dated_within(searcher, bounds) if bounds else None
         arguments: dict[str, Any] = {"terms": False, "filter": date_filter}
         if options.sort == "relevance":
@@ -140,7 +140,7 @@ class _Run:
         self.results = searcher.search(query, **arguments)
         # Counted now, not when asked: counting reads the index, which the
         # caller may have closed by then.
-        self.count = count_matches(searcher, self.results, date_filter is not None)
+        self.count = count_matches(searcher, self.results, date_filter is not None, postings)
         # Sorted by date, Whoosh's "score" is the sort key: no relevance score then.
         by_relevance = options.sort == "relevance"
         return [(hit.docnum, (hit.score or 0.0) if by_relevance else None) for hit in self.results]
@@ -155,18 +155,41 @@ def _newest_first_key(stored: int) -> tuple[bool, int]:
 _NEWEST_FIRST = sorting.TranslateFacet(_newest_first_key, sorting.FieldFacet("date"))
 
 
-def count_matches(searcher: Searcher, results, filtered: bool) -> int:
+def count_matches(
+    searcher: Searcher, results, filtered: bool, postings: PostingReader | None = None
+) -> int:
     """Every document the search matched. An unfiltered plain any-term query
     (an OR of words) is counted as the union of its words' posting lists,
-    three times faster than running Whoosh's matchers over all of them."""
-    if results.has_exact_length() or filtered or not _is_plain_disjunction(results.q):
+    three times faster than running Whoosh's matchers over all of them; a
+    phrase (in one field or several) from its words' decoded postings, where
+    Whoosh would run the phrase a second time."""
+    if results.has_exact_length() or filtered:
         return len(results)
     reader = searcher.reader()
     found: set[int] = set()
-    for term in results.q.iter_all_terms():
-        if term in reader:
-            found.update(reader.postings(*term).all_ids())
+    if _is_plain_disjunction(results.q):
+        for term in results.q.iter_all_terms():
+            if term in reader:
+                found.update(reader.postings(*term).all_ids())
+    else:
+        phrases = _phrases(results.q)
+        if not phrases or postings is None:
+            return len(results)
+        try:
+            for phrase in phrases:
+                found |= phrase_documents(postings, phrase.fieldname, phrase.words, phrase.slop)
+        except UnreadablePostings:
+            return len(results)
     return sum(1 for docnum in found if not reader.is_deleted(docnum))
+
+
+def _phrases(query: wq.Query) -> list[wq.Phrase] | None:
+    """The phrases of a query that is one phrase or an OR of phrases, else None."""
+    if isinstance(query, wq.Phrase):
+        return [query]
+    if type(query) is wq.Or and all(isinstance(q, wq.Phrase) for q in query.subqueries):
+        return list(query.subqueries)
+    return None
 
 
 def _is_plain_disjunction(query: wq.Query) -> bool:

@@ -1,8 +1,9 @@
 """Postings read a block at a time: the same as Whoosh's matcher, cached within a budget."""
 
 import pytest
+from whoosh import query as wq
 
-from search.postings import PostingReader, decode_positions
+from search.postings import PostingReader, decode_positions, phrase_documents
 
 
 @pytest.fixture
@@ -52,3 +53,32 @@ def test_least_recently_used_postings_leave_the_budget_first(long_postings_index
         postings.postings("body", "пройти")  # evicts «город», the least recently used
         assert set(postings._kept) == {("body", "переговоры"), ("body", "пройти")}
         assert postings.postings("body", "переговоры") is first
+
+
+@pytest.mark.parametrize(
+    "words, slop",
+    [
+        (["переговоры", "министр"], 1),
+        (["министр", "министр"], 1),
+        (["министр", "город"], 1),
+        (["министр", "город"], 2),
+        (["переговоры", "в", "город"], 5),
+        (["город", "переговоры"], 3),
+        (["переговоры", "отсутствующее"], 1),
+    ],
+)
+def test_phrase_documents_are_whooshs_phrase_matches(long_postings_index, words, slop):
+    with long_postings_index._ix.searcher() as searcher:
+        expected = set(searcher.docs_for_query(wq.Phrase("body", words, slop=slop)))
+        found = phrase_documents(PostingReader(searcher.reader()), "body", words, slop)
+        assert found == expected
+
+
+def test_a_phrase_search_counts_every_match(long_postings_index):
+    long_postings_index.delete(["d1", "d5"])
+    results = long_postings_index.search('"переговоры министра"', limit=5)
+    # Every document but d0, d4, d8 … has «переговоры министра»; two are deleted.
+    assert results.total == len([n for n in range(300) if n % 4]) - 2
+    phrase = wq.Or([wq.Phrase(field, ["переговоры", "министр"]) for field in ("head", "body")])
+    with long_postings_index._ix.searcher() as searcher:  # and so says Whoosh
+        assert results.total == len(list(searcher.docs_for_query(phrase)))
