@@ -165,9 +165,11 @@ def make_snippet(text: str, matcher: Matcher, fragments: int = 3, width: int = 2
     ``SCAN_CHARS`` characters are searched unless they hold no match: long
     documents say what matters early, and scanning them whole is slow.
     """
-    spans = matcher.spans(_opening(text))
+    opening = _opening(text)
+    spans = matcher.spans(opening)
+    scanned = len(opening)
     if not spans and len(text) > SCAN_CHARS:
-        spans = matcher.spans(text)
+        spans, scanned = matcher.spans(text), len(text)
     if not spans:
         start, end = _word_bounds(text, 0, width)
         return Snippet(_squeeze(text[start:end]) + ("…" if end < len(text) else ""))
@@ -187,7 +189,27 @@ def make_snippet(text: str, matcher: Matcher, fragments: int = 3, width: int = 2
         snippet = "…" + snippet
     if windows[-1][1] < len(text):
         snippet += "…"
-    return Snippet(snippet, _highlights(matcher.spans(snippet)))
+    if windows[-1][1] > scanned:  # a passage reaches past the scanned text
+        return Snippet(snippet, _highlights(matcher.spans(snippet)))
+    return Snippet(snippet, _highlights_in_passages(text, windows, spans, 1 if windows[0][0] > 0 else 0))
+
+
+def _highlights_in_passages(
+    text: str, windows: list[tuple[int, int]], spans: list[tuple[int, int, str]], offset: int
+) -> tuple[tuple[int, int], ...]:
+    """The spans inside the passages, moved to where they stand in the snippet
+    (passages joined by the separator, whitespace collapsed): the snippet is
+    not scanned again."""
+    found = []
+    for start, end in windows:
+        for span_start, span_end, _ in spans:
+            if span_start >= start and span_end <= end:
+                before = text[start:span_start]
+                squeezed = " ".join(before.split())
+                position = offset + len(squeezed) + (1 if squeezed and before[-1].isspace() else 0)
+                found.append((position, position + span_end - span_start))
+        offset += len(_squeeze(text[start:end])) + len(SEPARATOR)
+    return tuple(found)
 
 
 def _opening(text: str) -> str:

@@ -90,3 +90,21 @@ def test_long_texts_are_searched_from_the_start_then_whole():
     assert early.text.startswith("Визит министра")
     late = make_snippet(filler + "Состоялся визит министра.", matcher("визит"))
     assert "визит" in highlighted(late)
+
+
+def test_highlights_survive_collapsed_whitespace_and_separate_passages():
+    text = (
+        "  Министр\u00a0иностранных   дел\n\n«посетил»  Японию.\t"
+        + "Слова без совпадений идут здесь подряд. " * 30
+        + "Потом   визит\nминистра в  Японию   закончился, и «Японию» вспоминали долго. "
+        + "Другие слова тоже есть. " * 30
+        + "Финал: ми\u0301нистр   снова в Японии."
+    )
+    query = matcher("министр Японию", match="any")
+    snippet = make_snippet(text, query)
+    assert " … " in snippet.text  # several passages
+    words = highlighted(snippet)
+    assert words == [word for word in words if word.lower().startswith(("министр", "ми\u0301нистр", "япони"))]
+    assert len(words) >= 4
+    # The same spans a fresh scan of the snippet text finds.
+    assert list(snippet.highlights) == [(s, e) for s, e, _ in query.spans(snippet.text)]
