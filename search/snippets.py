@@ -45,6 +45,11 @@ def _normal(word: str) -> str:
     return found
 
 
+def _lemmatise(word: str, policy: str) -> tuple[str, ...]:
+    """A document word's lemmas as typed (capitalisation matters to some policies)."""
+    return lemmas(_normal(word), policy, word[:1].isupper())
+
+
 def _lemmas_of_words(policy: str) -> dict[str, tuple[str, ...]]:
     known = _LEMMAS.setdefault(policy, {})
     if len(known) > _MAX_WORDS:
@@ -86,7 +91,7 @@ class Matcher:
         known = _lemmas_of_words(self.terms.policy)
         found = known.get(word)
         if found is None:
-            found = known[word] = lemmas(_normal(word), self.terms.policy, word[:1].isupper())
+            found = known[word] = _lemmatise(word, self.terms.policy)
         return found
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
@@ -122,8 +127,7 @@ class Matcher:
         normals = {word: _normal(word) for word in words}
         found = known_lemmas(set(normals.values()), policy)
         for word, normal in normals.items():
-            lemmas_of_word = found.get(normal)
-            cache[word] = lemmas_of_word if lemmas_of_word else lemmas(normal, policy, word[:1].isupper())
+            cache[word] = found.get(normal) or _lemmatise(word, policy)
 
     @staticmethod
     def _spans(text: str, term_of) -> list[tuple[int, int, str]]:
@@ -184,31 +188,37 @@ def make_snippet(text: str, matcher: Matcher, fragments: int = 3, width: int = 2
         shown.update(term for s, e, term in remaining if s >= start and e <= end)
         remaining = [span for span in remaining if span[1] <= start or span[0] >= end]
     windows = _merge(sorted(chosen))
-    snippet = SEPARATOR.join(_squeeze(text[start:end]) for start, end in windows)
+    passages = [_squeeze(text[start:end]) for start, end in windows]
+    snippet = SEPARATOR.join(passages)
     if windows[0][0] > 0:
         snippet = "…" + snippet
     if windows[-1][1] < len(text):
         snippet += "…"
     if windows[-1][1] > scanned:  # a passage reaches past the scanned text
         return Snippet(snippet, _highlights(matcher.spans(snippet)))
-    return Snippet(snippet, _highlights_in_passages(text, windows, spans, 1 if windows[0][0] > 0 else 0))
+    first = 1 if windows[0][0] > 0 else 0
+    return Snippet(snippet, _highlights_in_passages(text, windows, passages, spans, first))
 
 
 def _highlights_in_passages(
-    text: str, windows: list[tuple[int, int]], spans: list[tuple[int, int, str]], offset: int
+    text: str,
+    windows: list[tuple[int, int]],
+    passages: list[str],
+    spans: list[tuple[int, int, str]],
+    offset: int,
 ) -> tuple[tuple[int, int], ...]:
     """The spans inside the passages, moved to where they stand in the snippet
     (passages joined by the separator, whitespace collapsed): the snippet is
     not scanned again."""
     found = []
-    for start, end in windows:
+    for (start, end), passage in zip(windows, passages):
         for span_start, span_end, _ in spans:
             if span_start >= start and span_end <= end:
                 before = text[start:span_start]
                 squeezed = " ".join(before.split())
                 position = offset + len(squeezed) + (1 if squeezed and before[-1].isspace() else 0)
                 found.append((position, position + span_end - span_start))
-        offset += len(_squeeze(text[start:end])) + len(SEPARATOR)
+        offset += len(passage) + len(SEPARATOR)
     return tuple(found)
 
 
