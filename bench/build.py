@@ -63,15 +63,20 @@ PHRASES = [
 COLD_QUERY = "визит Лаврова в Японию"
 
 
+def eval_headlines() -> list[str]:
+    """The headline queries of ../shared/eval (none where it is absent)."""
+    if not EVAL_QUERIES.is_file():
+        return []
+    lines = EVAL_QUERIES.read_text(encoding="utf-8").splitlines()
+    return [line.split("\t", 1)[1] for line in lines if line.startswith("headline-")]
+
+
 def query_mix() -> list[tuple[str, str, str]]:
     """(kind, text, match) for every query of the mix."""
     mix = [("keyword", t, "all") for t in KEYWORDS]
     mix += [("and2", t, "all") for t in PAIRS]
     mix += [("phrase", t, "all") for t in PHRASES]
-    if EVAL_QUERIES.is_file():
-        lines = EVAL_QUERIES.read_text(encoding="utf-8").splitlines()
-        headlines = [line.split("\t", 1)[1] for line in lines if line.startswith("headline-")]
-        mix += [("headline", t, "any") for t in headlines[:40]]
+    mix += [("headline", t, "any") for t in eval_headlines()[:40]]
     mix += [("newest", t, "all") for t in KEYWORDS[:10]]
     mix += [("since", t, "all") for t in KEYWORDS[:10]]
     return mix
@@ -245,10 +250,7 @@ def query_one(system: str, out: Path, repeat: int) -> dict:
 def warm_up_queries() -> list[tuple[str, str, str]]:
     """Queries outside the mix, of each kind, run before any timing."""
     queries = [("keyword", "Кишинёв", "all"), ("and2", "президент визит", "all"), ("phrase", '"премьер-министр"', "all")]
-    if EVAL_QUERIES.is_file():
-        lines = EVAL_QUERIES.read_text(encoding="utf-8").splitlines()
-        headlines = [line.split("\t", 1)[1] for line in lines if line.startswith("headline-")]
-        queries += [("headline", t, "any") for t in headlines[40:45]]
+    queries += [("headline", t, "any") for t in eval_headlines()[40:45]]
     return queries + [("newest", "Кишинёв", "all"), ("since", "Кишинёв", "all")]
 
 
