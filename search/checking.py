@@ -106,7 +106,9 @@ def _check_segment(whoosh_index, segment) -> str | None:
                     pass
             for fieldname in whoosh_index.schema.names():
                 if reader.has_column(fieldname):
-                    column = reader.column_reader(fieldname)
+                    # Raw values: what is stored must be readable; a date column's
+                    # placeholder for "no date" does not convert to a date.
+                    column = reader.column_reader(fieldname, translate=False)
                     for docnum in range(reader.doc_count_all()):
                         column[docnum]
         finally:

@@ -91,3 +91,13 @@ def test_a_count_left_from_the_commit_before_is_not_damage(tmp_path):
     report = check_index(tmp_path / "ix")
     assert report.ok, report.problems
     assert report.documents == 2
+
+
+def test_an_index_with_undated_documents_checks_clean(tmp_path):
+    from search.checking import check_index
+
+    with Index.create(tmp_path / "ix") as ix:
+        ix.add([{"id": "1", "body": "министр", "date": "2017-04-12"}, {"id": "2", "body": "посол"}])
+    report = check_index(tmp_path / "ix")
+    assert report.ok, report.problems
+    assert report.documents == 2
