@@ -27,6 +27,7 @@ from search.columns import Column
 from search.corpus import Problem, Record
 from search.documents import Document, RecordError, document_from_record
 from search.duplicates import DuplicateFinder, signature
+from search.posting_pool import TermPoolSubWriterTask, use_term_pool
 from search import store
 from search.errors import SearchError
 from search.schema import LEAD_WORDS
@@ -111,12 +112,22 @@ class _ParallelWriter(MpWriter):
     def _new_task(self):
         # Sub-writers ignore Ctrl-C: the parent decides what to do and stops them.
         if threading.current_thread() is not threading.main_thread():
-            return super()._new_task()
+            return self._start_task()
         previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
         try:
-            return super()._new_task()
+            return self._start_task()
         finally:
             signal.signal(signal.SIGINT, previous)
+
+    def _start_task(self) -> TermPoolSubWriterTask:
+        """MpWriter's own task start, with indexing processes that group
+        postings by term."""
+        task = TermPoolSubWriterTask(
+            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
+        )
+        self.tasks.append(task)
+        task.start()
+        return task
 
     def cancel(self) -> None:
         for task in self.tasks:
@@ -251,6 +262,7 @@ def write_documents(
         writer: SegmentWriter = _ParallelWriter(ix, procs, limitmb=WRITER_LIMIT_MB, codec=store.codec())
     else:
         writer = ix.writer(limitmb=WRITER_LIMIT_MB, codec=store.codec())
+    use_term_pool(writer)
     with _DeferredInterrupt() as interrupt:
         try:
             for number, item in enumerate(items, 1):

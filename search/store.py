@@ -103,11 +103,24 @@ def remove_other_generations(path: Path, keep: str) -> None:
                 pass
 
 
+class Codec(W3Codec):
+    """Whoosh 3's codec, whose field writer also takes postings grouped by
+    term (see :mod:`search.posting_pool`); the files are Whoosh 3's.
+
+    Segments pickle their codec: this class must stay importable here.
+    """
+
+    def field_writer(self, storage, segment):
+        from search.posting_pool import GroupedFieldWriter
+
+        return GroupedFieldWriter(self, storage, segment)
+
+
 def codec() -> W3Codec:
     """How index files are written: Whoosh 3's format with posting blocks left
     uncompressed (builds about 30 % faster and reads skip zlib, for more disk;
     readers handle compressed and plain blocks alike)."""
-    return W3Codec(compression=0)
+    return Codec(compression=0)
 
 
 def new_meta(generation: str, policy: str) -> dict[str, Any]:

@@ -1,0 +1,144 @@
+"""The term-grouped posting pool writes the same segment files as Whoosh's own pool."""
+
+import hashlib
+from pathlib import Path
+
+from whoosh.fields import ID, TEXT, Schema
+from whoosh.filedb.filestore import RamStorage
+from whoosh.index import create_in, open_dir
+
+from search import store
+from search.corpus import CorpusReader, Record
+from search.indexing import document_fields
+from search.posting_pool import TermPool, use_term_pool
+from search.schema import build_schema
+
+from conftest import FIXTURES
+
+BUNDLED = Path(__file__).resolve().parents[1] / "corpus"
+
+
+def documents():
+    return [
+        item.document
+        for item in CorpusReader([BUNDLED, FIXTURES / "releases.jsonl"])
+        if isinstance(item, Record)
+    ]
+
+
+def segment_files(path: Path) -> dict[str, str]:
+    """Digest of each segment file by its kind (the name without the random segment id)."""
+    return {
+        name.split(".", 1)[1]: hashlib.sha256((path / name).read_bytes()).hexdigest()
+        for name in (p.name for p in path.iterdir())
+        if name.startswith("MAIN_") and "." in name
+    }
+
+
+def stock_fields(document):
+    """A document for a schema of stock Whoosh fields (no shared value objects)."""
+    return {"id": document.id, "title": document.title, "body": document.body}
+
+
+STOCK_SCHEMA = Schema(id=ID(stored=True), title=TEXT(stored=True), body=TEXT(stored=True))
+
+
+def write(path: Path, batches, grouped: bool, limit=None, optimize=False, schema=None, fields=stock_fields):
+    """Index ``batches`` (one commit each), files uncompounded to compare them."""
+    path.mkdir()
+    ix = create_in(str(path), schema or STOCK_SCHEMA)
+    for batch in batches:
+        writer = ix.writer(codec=store.codec(), compound=False)
+        if grouped:
+            use_term_pool(writer)
+            if limit:
+                writer.pool.limit = limit
+        for document in batch:
+            writer.add_document(**fields(document))
+        writer.commit(optimize=optimize)
+    return segment_files(path)
+
+
+def test_same_segment_files_as_whoosh_pool(tmp_path):
+    docs = documents()
+    stock = write(tmp_path / "stock", [docs], grouped=False)
+    assert {"pst", "trm", "_body_len.col"} <= set(stock)
+    assert write(tmp_path / "grouped", [docs], grouped=True) == stock
+
+
+def test_same_files_when_terms_spill_to_runs(tmp_path):
+    docs = documents()
+    stock = write(tmp_path / "stock", [docs], grouped=False)
+    # A few kilobytes: dozens of runs, most terms split across several.
+    assert write(tmp_path / "grouped", [docs], grouped=True, limit=30_000) == stock
+
+
+def test_same_files_when_segments_are_merged(tmp_path):
+    docs = documents()
+    halves = [docs[: len(docs) // 2], docs[len(docs) // 2 :]]
+    stock = write(tmp_path / "stock", halves, grouped=False, optimize=True)
+    assert write(tmp_path / "grouped", halves, grouped=True, limit=30_000, optimize=True) == stock
+
+
+def test_same_postings_and_term_statistics_with_the_engine_schema(tmp_path):
+    """With the engine's fields, repeated position values are one shared bytes
+    object, which Whoosh's block pickles store once while they stay in memory:
+    the posting files then differ in size, never in what they decode to."""
+    docs, engine = documents(), {"schema": build_schema(), "fields": document_fields}
+    stock = write(tmp_path / "stock", [docs], grouped=False, **engine)
+    grouped = write(tmp_path / "grouped", [docs], grouped=True, limit=30_000, **engine)
+    assert {kind: digest for kind, digest in grouped.items() if kind not in ("pst", "trm")} == {
+        kind: digest for kind, digest in stock.items() if kind not in ("pst", "trm")
+    }
+    with open_dir(str(tmp_path / "stock")).reader() as expected, open_dir(str(tmp_path / "grouped")).reader() as got:
+        assert list(got.iter_postings()) == list(expected.iter_postings())
+        for fieldname, text in expected.all_terms():
+            want, have = vars(expected.term_info(fieldname, text)), vars(got.term_info(fieldname, text))
+            for extent in ("_offset", "_length"):
+                want.pop(extent), have.pop(extent)
+            assert have == want
+
+
+def pool(limit_bytes: int | None = None) -> TermPool:
+    storage = RamStorage()
+    made = TermPool(storage, segment=None)
+    if limit_bytes:
+        made.limit = limit_bytes
+    return made
+
+
+def test_postings_come_out_sorted_by_field_term_and_docnum():
+    made = pool(limit_bytes=600)
+    added = [
+        ("body", b"\xd0\xb1", 0, 1.0, b"x"),
+        ("body", b"a", 0, 2.0, b"yy"),
+        ("title", b"a", 1, 1.0, b""),
+        ("body", b"a", 3, 1.0, b"z"),
+        ("body", b"\xd0\xb1", 5, 3.0, b"w"),
+        ("body", b"a", 7, 1.0, b"v"),
+    ]
+    for item in added:
+        made.add(item)
+    assert list(made.iter_postings()) == sorted(added)
+    assert made.fieldnames == {"body", "title"}
+
+
+def test_postings_fed_out_of_order_are_sorted():
+    made = pool(limit_bytes=600)
+    added = [("body", b"a", 9, 1.0, b"late"), ("body", b"a", 2, 1.0, b"early"), ("body", b"a", 5, 1.0, b"mid")]
+    for item in added:
+        made.add(item)
+    assert [docnum for _, _, docnum, _, _ in made.iter_postings()] == [2, 5, 9]
+
+
+def test_run_files_are_removed_when_read_or_cleaned_up():
+    for finish in ("read", "cleanup"):
+        made = pool(limit_bytes=600)
+        for docnum in range(50):
+            made.add(("body", b"term%d" % (docnum % 7), docnum, 1.0, b"value"))
+        assert any(name.endswith(".run") for name in made.tempstore.list())
+        if finish == "read":
+            assert len(list(made.iter_postings())) == 50
+        else:
+            made.cleanup()
+        assert not any(name.endswith(".run") for name in made.tempstore.list())
