@@ -8,11 +8,9 @@ interrupted or failed write leaves the index exactly as it was.
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import multiprocessing
 import os
 import queue
-import re
 import signal
 import threading
 import time
@@ -30,9 +28,7 @@ from search.duplicates import DuplicateFinder, signature
 from search.posting_pool import TermPoolSubWriterTask, use_term_pool
 from search import store
 from search.errors import SearchError
-from search.schema import LEAD_WORDS
 
-_WORD_END = re.compile(r"\w+")
 # Memory each Whoosh writer may use for its posting buffer before spilling.
 WRITER_LIMIT_MB = 256
 
@@ -142,9 +138,9 @@ def document_fields(document: Document, origin: str = "") -> dict[str, Any]:
     fields: dict[str, Any] = {
         "id": document.id,
         "title": document.title,
-        "head": f"{document.title}\n{lead(document.body)}",
+        "head": (document.title, document.body),
         "body": document.body,
-        "exact": f"{document.title}\n{document.body}",
+        "exact": (document.title, document.body),
         "url": document.url,
         "lang": document.lang,
         "content_hash": document.content_hash,
@@ -167,15 +163,6 @@ class Known:
     hashes: dict[str, str]
     origins: dict[str, str]
     signatures: list[tuple[str, str, bytes]]
-
-
-def lead(body: str, words: int = LEAD_WORDS) -> str:
-    """The opening of a body, about ``words`` words: where a release says
-    what it is about."""
-    match = None
-    for match in itertools.islice(_WORD_END.finditer(body), words):
-        pass
-    return body[: match.end()] if match else body
 
 
 def known_documents(ix: FileIndex) -> Known:

@@ -6,14 +6,15 @@ indexed value changes: indexes built with another version must be rebuilt.
 
 from __future__ import annotations
 
-from whoosh.fields import COLUMN, DATETIME, ID, STORED, TEXT, Schema
+from whoosh.fields import COLUMN, DATETIME, ID, STORED, Schema
 
 from search.analysis import DEFAULT_POLICY, lemma_analyzer, surface_analyzer
+from search.field_text import DocumentText
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # The head of a document (its title and lead) weighs more than its body in
-# BM25F ranking; the lead is this many first words of the body.
+# BM25F ranking; the lead is this many first words (tokens) of the body.
 HEAD_BOOST = 2.0
 LEAD_WORDS = 60
 
@@ -24,17 +25,20 @@ def build_schema(policy: str = DEFAULT_POLICY) -> Schema:
     ``head`` (title and lead), ``body`` and ``title`` hold lemmas: ranked
     search uses the first two, ``title:`` queries the third; ``exact`` holds the
     surface forms of both (lowercased, ё folded) for exact-form and prefix
-    search; ``year`` serves facet counts; ``dup_group`` names the group of
+    search (``head`` and ``exact`` are given the pair ``(title, body)``, see
+    :mod:`search.field_text`); ``year`` serves facet counts; ``dup_group`` names the group of
     near-duplicates a document belongs to and ``minhash`` holds its signature
     (see :mod:`search.duplicates`); ``origin`` is the file it was read from; ``policy`` is the lemma ambiguity policy
     (see :func:`search.morphology.lemmas`); ``content_hash`` lets incremental builds skip unchanged documents.
     """
     return Schema(
         id=ID(unique=True, stored=True, sortable=True),
-        title=TEXT(analyzer=lemma_analyzer(policy), stored=True),
-        head=TEXT(analyzer=lemma_analyzer(policy), field_boost=HEAD_BOOST),
-        body=TEXT(analyzer=lemma_analyzer(policy), stored=True),
-        exact=TEXT(analyzer=surface_analyzer()),
+        title=DocumentText(lemma_analyzer(policy), lemmatised=True, policy=policy, stored=True),
+        head=DocumentText(
+            lemma_analyzer(policy), lemmatised=True, policy=policy, lead_words=LEAD_WORDS, field_boost=HEAD_BOOST
+        ),
+        body=DocumentText(lemma_analyzer(policy), lemmatised=True, policy=policy, stored=True),
+        exact=DocumentText(surface_analyzer(), lemmatised=False),
         date=DATETIME(stored=True, sortable=True),
         year=ID(sortable=True),
         source=ID(stored=True, sortable=True),
