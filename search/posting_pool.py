@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import heapq
 import marshal
+import os
 from array import array
 from itertools import count
 from typing import Any, Iterator
@@ -83,7 +84,8 @@ class TermPool:
 
     def _spill(self) -> None:
         """Write the pool's terms, sorted, to a run file and start afresh."""
-        name = f"terms{next(_run_names)}-{id(self):x}.run"
+        # Indexing processes share the temporary folder: the name carries the process.
+        name = f"terms-{os.getpid()}-{next(_run_names)}.run"
         run = self.tempstore.create_file(name)
         try:
             for chunk in self._sorted_chunks():

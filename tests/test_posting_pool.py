@@ -1,10 +1,11 @@
 """The term-grouped posting pool writes the same segment files as Whoosh's own pool."""
 
 import hashlib
+import multiprocessing
 from pathlib import Path
 
 from whoosh.fields import ID, TEXT, Schema
-from whoosh.filedb.filestore import RamStorage
+from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.index import create_in, open_dir
 
 from search import store
@@ -142,3 +143,32 @@ def test_run_files_are_removed_when_read_or_cleaned_up():
         else:
             made.cleanup()
         assert not any(name.endswith(".run") for name in made.tempstore.list())
+
+
+def _spill_and_read(folder: str, offset: int, both_spilled, results) -> None:
+    made = TermPool(FileStorage(folder), segment=None)
+    made.limit = 600
+    expected = [("body", b"term%d" % (n % 7), n + offset, 1.0, b"value%d" % (n + offset)) for n in range(200)]
+    for item in expected:
+        made.add(item)
+    both_spilled.wait(timeout=60)
+    try:
+        results.put(list(made.iter_postings()) == sorted(expected))
+    except OSError as error:  # another process's pool removed this one's run
+        results.put(repr(error))
+
+
+def test_indexing_processes_sharing_a_temporary_folder_keep_their_own_runs(tmp_path):
+    # Forked from one parent, two processes' pools once named their runs alike.
+    context = multiprocessing.get_context("fork")
+    results, both_spilled = context.Queue(), context.Barrier(2)
+    processes = [
+        context.Process(target=_spill_and_read, args=(str(tmp_path), n * 1000, both_spilled, results)) for n in range(2)
+    ]
+    for process in processes:
+        process.start()
+    outcomes = [results.get(timeout=60) for _ in processes]
+    for process in processes:
+        process.join()
+    assert outcomes == [True, True]
+    assert not list(tmp_path.glob("*.run"))
