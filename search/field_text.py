@@ -35,6 +35,9 @@ _TOKENS: dict[str, tuple[list[int], list[str], int]] = {}
 _TOKENIZER = RussianTokenizer()
 # Encoded posting values of words that occur once, by position.
 _SINGLE: dict[int, bytes] = {}
+# (exact form, lemmas) of the words lemmatised since the last take_learned(),
+# by policy: the index's lemma table is filled from them.
+_LEARNED: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
 
 
 def tokens_of(text: str) -> tuple[list[int], list[str], int]:
@@ -67,7 +70,14 @@ def _learn(table: dict, word: str, policy: str) -> tuple[str, tuple[str, ...]]:
     form = fold_yo(word.lower())
     entry = (form, lemmas(form, policy, word[:1].isupper()))
     table[word] = entry
+    _LEARNED.setdefault(policy, []).append(entry)
     return entry
+
+
+def take_learned(policy: str) -> list[tuple[str, tuple[str, ...]]]:
+    """The (exact form, lemmas) pairs this process worked out for ``policy``
+    since the last call; a word may appear more than once."""
+    return _LEARNED.pop(policy, [])
 
 
 class DocumentText(TEXT):

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
-from search import lemma_table, morphology, ranking, store, thesaurus
+from search import field_text, lemma_table, morphology, ranking, store, thesaurus
 from search.analysis import DEFAULT_POLICY
 from search.dates import date_bound
 from search.errors import IndexDamagedError, SearchError
@@ -215,12 +215,22 @@ class Index:
         self._update_lemma_table()
 
     def _update_lemma_table(self) -> None:
-        """Add the lemmas of new word forms to the table kept beside the index."""
+        """Add the lemmas of new word forms to the table kept beside the index,
+        from those the indexing (in this process or its indexing processes)
+        worked out where it can."""
+        learned = field_text.take_learned(self.ambiguity)
         if self.ambiguity not in lemma_table.POLICIES:
             return
+        files = lemma_table.learned_files(self.path, self.ambiguity)
+        known = lemma_table.read_learned(files)
+        known.update(learned)
         with self._ix.reader() as reader:
             forms = (raw.decode("utf-8") for raw in reader.lexicon("exact"))
-            lemma_table.update(self._lemma_table_path(), (f for f in forms if _CYRILLIC.search(f)), self.ambiguity)
+            lemma_table.update(
+                self._lemma_table_path(), (f for f in forms if _CYRILLIC.search(f)), self.ambiguity, known
+            )
+        for file in files:
+            file.unlink(missing_ok=True)
 
     def _lemma_table_path(self) -> Path:
         return lemma_table.table_path(self.path, self._meta["generation"])

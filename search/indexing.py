@@ -15,18 +15,19 @@ import signal
 import threading
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from whoosh.index import FileIndex
-from whoosh.multiproc import MpWriter
+from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
 from search.columns import Column
 from search.corpus import Problem, Record
 from search.documents import Document, RecordError, document_from_record
 from search.duplicates import DuplicateFinder, signature
-from search.posting_pool import TermPoolSubWriterTask, use_term_pool
-from search import store
+from search.posting_pool import TermPool, use_term_pool
+from search import field_text, lemma_table, store
 from search.errors import SearchError
 
 # Memory each Whoosh writer may use for its posting buffer before spilling.
@@ -98,6 +99,19 @@ class _CheckedResultQueue:
             ) from None
 
 
+class _IndexingProcess(SubWriterTask):
+    """Whoosh's indexing process, writing through a :class:`TermPool` and
+    leaving the lemmas it worked out beside the index for its lemma table."""
+
+    def _process_file(self, filename: str, doc_count: int) -> None:
+        if not isinstance(self.writer.pool, TermPool):
+            use_term_pool(self.writer)
+        super()._process_file(filename, doc_count)
+        folder = Path(self.storage.folder)
+        for policy in lemma_table.POLICIES:
+            lemma_table.save_learned(folder, policy, field_text.take_learned(policy))
+
+
 class _ParallelWriter(MpWriter):
     """Whoosh's multiprocess writer with safer failure and interrupt handling."""
 
@@ -115,10 +129,9 @@ class _ParallelWriter(MpWriter):
         finally:
             signal.signal(signal.SIGINT, previous)
 
-    def _start_task(self) -> TermPoolSubWriterTask:
-        """MpWriter's own task start, with indexing processes that group
-        postings by term."""
-        task = TermPoolSubWriterTask(
+    def _start_task(self) -> _IndexingProcess:
+        """MpWriter's own task start, with our indexing processes."""
+        task = _IndexingProcess(
             self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
         )
         self.tasks.append(task)

@@ -10,9 +10,10 @@ the ambiguity policies that ignore capitalisation (``top`` and ``all``).
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, Mapping
 
 from search.morphology import lemmas
 
@@ -27,10 +28,40 @@ def table_path(index_dir: Path, generation: str) -> Path:
     return index_dir / f"lemmas-{generation}.sqlite"
 
 
-def update(path: Path, forms: Iterable[str], policy: str) -> int:
+def save_learned(index_dir: Path, policy: str, pairs: Iterable[tuple[str, tuple[str, ...]]]) -> None:
+    """Append (form, lemmas) pairs an indexing process worked out to its file
+    beside the index, for :func:`update` to use instead of lemmatising again.
+
+    A file left by a killed build is harmless: its pairs are still true.
+    """
+    lines = "".join(f"{form}\t{' '.join(found)}\n" for form, found in pairs)
+    if lines:
+        with open(index_dir / f"learned-{policy}-{os.getpid()}.tsv", "a", encoding="utf-8") as learned:
+            learned.write(lines)
+
+
+def learned_files(index_dir: Path, policy: str) -> list[Path]:
+    return sorted(index_dir.glob(f"learned-{policy}-*.tsv"))
+
+
+def read_learned(files: Iterable[Path]) -> dict[str, tuple[str, ...]]:
+    """The lemmas of each form in files written by :func:`save_learned`."""
+    known: dict[str, tuple[str, ...]] = {}
+    for file in files:
+        with open(file, encoding="utf-8") as learned:
+            for line in learned:
+                form, _, joined = line.rstrip("\n").partition("\t")
+                if joined:
+                    known[form] = tuple(joined.split(" "))
+    return known
+
+
+def update(path: Path, forms: Iterable[str], policy: str, worked_out: Mapping[str, tuple[str, ...]] = {}) -> int:
     """Add the lemmas of the sorted ``forms`` the table lacks; returns how many.
 
-    One transaction: a build killed meanwhile leaves the table as it was.
+    ``worked_out`` gives the lemmas of forms already worked out (by the indexing
+    processes); the others are lemmatised here. One transaction: a build
+    killed meanwhile leaves the table as it was.
     """
     connection = sqlite3.connect(path)
     try:
@@ -40,7 +71,7 @@ def update(path: Path, forms: Iterable[str], policy: str) -> int:
         batch: list[tuple[str, str]] = []
         with connection:
             for form in _missing(forms, known):
-                batch.append((form, " ".join(lemmas(form, policy))))
+                batch.append((form, " ".join(worked_out.get(form) or lemmas(form, policy))))
                 if len(batch) >= _BATCH:
                     connection.executemany("INSERT OR IGNORE INTO forms VALUES (?, ?)", batch)
                     added += len(batch)

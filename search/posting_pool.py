@@ -19,7 +19,6 @@ from itertools import count
 from typing import Any, Iterator
 
 from whoosh.codec.whoosh3 import W3FieldWriter
-from whoosh.multiproc import SubWriterTask
 
 # Bytes a new term costs in memory beyond its postings (arrays, key, dict slot),
 # and a posting beyond its value bytes; measured with tracemalloc (about 590
@@ -226,12 +225,3 @@ def use_term_pool(writer: Any) -> None:
     stock = writer.pool
     writer.pool = TermPool(stock.tempstore, stock.segment, limitmb=stock.limit // (1024 * 1024))
     stock.cleanup()
-
-
-class TermPoolSubWriterTask(SubWriterTask):
-    """Whoosh's indexing process, writing through a :class:`TermPool`."""
-
-    def _process_file(self, filename: str, doc_count: int) -> None:
-        if not isinstance(self.writer.pool, TermPool):
-            use_term_pool(self.writer)
-        super()._process_file(filename, doc_count)

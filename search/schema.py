@@ -38,7 +38,7 @@ def build_schema(policy: str = DEFAULT_POLICY) -> Schema:
             lemma_analyzer(policy), lemmatised=True, policy=policy, lead_words=LEAD_WORDS, field_boost=HEAD_BOOST
         ),
         body=DocumentText(lemma_analyzer(policy), lemmatised=True, policy=policy, stored=True),
-        exact=DocumentText(surface_analyzer(), lemmatised=False),
+        exact=DocumentText(surface_analyzer(), lemmatised=False, policy=policy),
         date=DATETIME(stored=True, sortable=True),
         year=ID(sortable=True),
         source=ID(stored=True, sortable=True),

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from search import Index
-from search.lemma_table import LemmaTable, table_path, update
+from search.lemma_table import LemmaTable, learned_files, read_learned, save_learned, table_path, update
 from search.morphology import lemmas
 
 
@@ -79,3 +79,49 @@ with Index.open({str(built_index)!r}) as ix:
         result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
         assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"  # the table answered; the dictionaries never loaded
+
+
+def test_update_takes_lemmas_already_worked_out(tmp_path):
+    path = tmp_path / "lemmas.sqlite"
+    update(path, ["визита", "стали"], "top", {"стали": ("сталь",)})
+    table = LemmaTable(path)
+    assert table.lookup("стали") == ("сталь",)  # as given, though pymorphy3's top lemma is «стать»
+    assert table.lookup("визита") == lemmas("визита", "top")
+
+
+def test_learned_pairs_round_trip_through_their_files(tmp_path):
+    save_learned(tmp_path, "top", [("визита", ("визит",)), ("стали", ("стать",))])
+    save_learned(tmp_path, "top", [("японию", ("япония",))])
+    save_learned(tmp_path, "all", [("стали", ("стать", "сталь"))])
+    files = learned_files(tmp_path, "top")
+    assert len(files) == 1  # one file per process, appended to
+    assert read_learned(files) == {"визита": ("визит",), "стали": ("стать",), "японию": ("япония",)}
+    assert read_learned(learned_files(tmp_path, "all")) == {"стали": ("стать", "сталь")}
+
+
+def test_two_process_build_fills_the_table_from_its_indexing_processes(tmp_path, releases_path, monkeypatch):
+    from search import field_text, lemma_table
+    from search.corpus import CorpusReader
+
+    given = {}
+    real_update = lemma_table.update
+
+    def recording_update(path, forms, policy, worked_out={}):
+        forms = list(forms)
+        given.update(forms=forms, worked_out=dict(worked_out))
+        return real_update(path, forms, policy, worked_out)
+
+    monkeypatch.setattr(lemma_table, "update", recording_update)
+    # As in a fresh process (this one has read these words for other tests).
+    monkeypatch.setattr(field_text, "_WORDS", {})
+    monkeypatch.setattr(field_text, "_LEARNED", {})
+    # A file left by an earlier, killed build: its pairs are used and it is removed.
+    (tmp_path / "ix").mkdir()
+    save_learned(tmp_path / "ix", "top", [("ташкенте", ("ташкент",))])
+    with Index.create(tmp_path / "ix", overwrite=True) as ix:
+        ix.add(CorpusReader([releases_path]), procs=2)
+        table = LemmaTable(table_path(ix.path, "gen1"))
+        for form in given["forms"]:
+            assert table.lookup(form) == lemmas(form, "top")
+    assert set(given["forms"]) <= set(given["worked_out"])
+    assert not learned_files(tmp_path / "ix", "top")
