@@ -203,17 +203,44 @@ class GroupedFieldWriter(W3FieldWriter):
                 field_lengths = _field_lengths(lengths, fieldname)
                 current = fieldname
             self.start_term(btext)
-            add_posting = self._postwriter.add_posting
             for chunk in chunks:
-                for docnum, weight, value in _postings(chunk):
-                    add_posting(docnum, weight, value, field_lengths[docnum] if docnum < len(field_lengths) else 0)
+                _add_chunk(self._postwriter, chunk, field_lengths)
             self.finish_term()
         if current is not None:
             self.finish_field()
 
 
+def _add_chunk(writer: Any, chunk: Chunk, field_lengths: list[int]) -> None:
+    """Add a chunk's postings to Whoosh 3's postings writer a block's worth at a
+    time: the blocks and statistics its ``add_posting`` builds one posting at
+    a time (a block is written when full and another posting follows)."""
+    _, _, docnums, weights, ends, values = chunk
+    limit, count, start = writer._blocklimit, len(docnums), 0
+    while start < count:
+        if len(writer._ids) >= limit:
+            writer._write_block()
+        stop = min(count, start + limit - len(writer._ids))
+        ids, block_weights = docnums[start:stop], weights[start:stop]
+        writer._ids.extend(ids)
+        writer._weights.fromlist(block_weights.tolist())
+        heaviest = max(block_weights)
+        if heaviest > writer._maxweight:
+            writer._maxweight = heaviest
+        offsets = [ends[start - 1] if start else 0, *ends[start:stop]]
+        writer._values.extend(filter(None, map(values.__getitem__, map(slice, offsets, offsets[1:]))))
+        present = list(filter(None, map(field_lengths.__getitem__, ids))) if field_lengths else None
+        if present:
+            shortest, longest = min(present), max(present)
+            if writer._minlength is None or shortest < writer._minlength:
+                writer._minlength = shortest
+            if longest > writer._maxlength:
+                writer._maxlength = longest
+        start = stop
+
+
 def _field_lengths(lengths: Any, fieldname: str) -> list[int]:
-    """Every document's length in ``fieldname``, as Whoosh reads it per posting."""
+    """Every document's length in ``fieldname``, as Whoosh reads it per posting
+    (none without per-document lengths, as then Whoosh records none)."""
     if lengths is None:
         return []
     return [lengths.doc_field_length(docnum, fieldname) or 0 for docnum in range(lengths.doc_count_all())]

@@ -2,6 +2,7 @@
 
 import hashlib
 import multiprocessing
+from dataclasses import replace
 from pathlib import Path
 
 from whoosh.fields import ID, TEXT, Schema
@@ -20,11 +21,14 @@ BUNDLED = Path(__file__).resolve().parents[1] / "corpus"
 
 
 def documents():
-    return [
+    """The bundled and fixture releases, six copies of each: frequent words
+    then fill several Whoosh blocks (128 postings each)."""
+    originals = [
         item.document
         for item in CorpusReader([BUNDLED, FIXTURES / "releases.jsonl"])
         if isinstance(item, Record)
     ]
+    return [replace(document, id=f"{document.id}-{copy}") for copy in range(6) for document in originals]
 
 
 def segment_files(path: Path) -> dict[str, str]:
@@ -64,6 +68,8 @@ def test_same_segment_files_as_whoosh_pool(tmp_path):
     docs = documents()
     stock = write(tmp_path / "stock", [docs], grouped=False)
     assert {"pst", "trm", "_body_len.col"} <= set(stock)
+    with open_dir(str(tmp_path / "stock")).reader() as reader:
+        assert max(reader.doc_frequency("body", term) for term in reader.lexicon("body")) > 2 * 128
     assert write(tmp_path / "grouped", [docs], grouped=True) == stock
 
 
