@@ -17,6 +17,8 @@ The class is pickled with the schema: it holds only plain settings.
 
 from __future__ import annotations
 
+from bisect import bisect_left
+from collections import defaultdict
 from pickle import dumps
 from typing import Iterator
 
@@ -26,12 +28,14 @@ from whoosh.system import pack_uint
 from search.analysis import RussianTokenizer
 from search.morphology import fold_yo, lemmas
 
-# A word's (exact form, lemmas) by its text as tokenized, per policy; cleared
-# when full (news repeats its words, so the table stays small in practice).
-_WORDS: dict[str, dict[str, tuple[str, tuple[str, ...]]]] = {}
+# What the analyzers make of a word, by its text as tokenized, per policy:
+# (exact form, its lemmas), both as UTF-8 term bytes. Cleared when full (news
+# repeats its words, so the table stays small in practice).
+Entry = tuple[bytes, tuple[bytes, ...]]
+_WORDS: dict[str, dict[str, Entry]] = {}
 _WORDS_LIMIT = 500_000
-# Tokens of the texts indexed last: (positions, words, positions used).
-_TOKENS: dict[str, tuple[list[int], list[str], int]] = {}
+# The texts indexed last, by (text, policy): (positions, entries, positions used).
+_TOKENS: dict[tuple[str, str], tuple[list[int], list[Entry], int]] = {}
 _TOKENIZER = RussianTokenizer()
 # Encoded posting values of words that occur once, by position.
 _SINGLE: dict[int, bytes] = {}
@@ -40,37 +44,34 @@ _SINGLE: dict[int, bytes] = {}
 _LEARNED: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
 
 
-def tokens_of(text: str) -> tuple[list[int], list[str], int]:
-    """(positions, words, positions used) of ``text`` as the tokenizer gives
-    them, memoised for the last few texts."""
-    found = _TOKENS.get(text)
+def tokens_of(text: str, policy: str) -> tuple[list[int], list[Entry], int]:
+    """(positions, entries, positions used) of ``text``: each token's position
+    as the tokenizer gives it and what the analyzers make of its word;
+    memoised for the last few texts (a document's fields are indexed in turn)."""
+    found = _TOKENS.get((text, policy))
     if found is None:
+        table = _WORDS.setdefault(policy, {})
+        if len(table) >= _WORDS_LIMIT:
+            table.clear()
         positions: list[int] = []
-        words: list[str] = []
+        entries: list[Entry] = []
         for token in _TOKENIZER(text, positions=True, mode="index"):
             positions.append(token.pos)
-            words.append(token.text)
-        found = (positions, words, positions[-1] + 1 if positions else 0)
+            entries.append(table.get(token.text) or _learn(table, token.text, policy))
+        found = (positions, entries, positions[-1] + 1 if positions else 0)
         if len(_TOKENS) >= 4:
             _TOKENS.clear()
-        _TOKENS[text] = found
+        _TOKENS[(text, policy)] = found
     return found
 
 
-def _word_table(policy: str) -> dict[str, tuple[str, tuple[str, ...]]]:
-    table = _WORDS.setdefault(policy, {})
-    if len(table) >= _WORDS_LIMIT:
-        table.clear()
-    return table
-
-
-def _learn(table: dict, word: str, policy: str) -> tuple[str, tuple[str, ...]]:
+def _learn(table: dict[str, Entry], word: str, policy: str) -> Entry:
     """What the analyzers make of a word: ``exact``'s form (lowercased, ё
     folded) and the lemma fields' lemmas."""
     form = fold_yo(word.lower())
-    entry = (form, lemmas(form, policy, word[:1].isupper()))
-    table[word] = entry
-    _LEARNED.setdefault(policy, []).append(entry)
+    found = lemmas(form, policy, word[:1].isupper())
+    entry = table[word] = (form.encode("utf-8"), tuple(lemma.encode("utf-8") for lemma in found))
+    _LEARNED.setdefault(policy, []).append((form, found))
     return entry
 
 
@@ -101,26 +102,24 @@ class DocumentText(TEXT):
             texts = list(value)
         else:
             raise ValueError(f"{value!r} is neither a text nor a (title, body) pair")
-        positions_of: dict[str, list[int]] = {}
-        table = _word_table(self.policy)
+        positions_of: defaultdict[bytes, list[int]] = defaultdict(list)
         offset = 0
         for number, text in enumerate(texts):
-            positions, words, used = tokens_of(text)
-            limit = self.lead_words if number == 1 and self.lead_words is not None else None
-            for pos, word in zip(positions, words):
-                if limit is not None and pos >= limit:
-                    break
-                entry = table.get(word) or _learn(table, word, self.policy)
-                for term in entry[1] if self.lemmatised else (entry[0],):
-                    found = positions_of.get(term)
-                    if found is None:
-                        positions_of[term] = [pos + offset]
-                    else:
-                        found.append(pos + offset)
-            offset += used if limit is None else min(used, limit)
+            positions, entries, used = tokens_of(text, self.policy)
+            if number == 1 and self.lead_words is not None:
+                kept = bisect_left(positions, self.lead_words)
+                positions, entries, used = positions[:kept], entries[:kept], min(used, self.lead_words)
+            if self.lemmatised:
+                for pos, (_, terms) in zip(positions, entries):
+                    for term in terms:
+                        positions_of[term].append(pos + offset)
+            else:
+                for pos, (form, _) in zip(positions, entries):
+                    positions_of[form].append(pos + offset)
+            offset += used
         return self._postings(positions_of)
 
-    def _postings(self, positions_of: dict[str, list[int]]) -> Iterator[tuple[bytes, int, float, bytes]]:
+    def _postings(self, positions_of: dict[bytes, list[int]]) -> Iterator[tuple[bytes, int, float, bytes]]:
         """(term bytes, frequency, weight, encoded positions), as Whoosh's
         ``Positions`` format encodes them."""
         boost = self.format.field_boost
@@ -133,4 +132,4 @@ class DocumentText(TEXT):
                     value = _SINGLE[positions[0]] = pack_uint(1) + dumps(positions, 2)
             else:
                 value = encode(positions)
-            yield term.encode("utf-8"), count, float(count) * boost, value
+            yield term, count, float(count) * boost, value
