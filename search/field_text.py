@@ -26,7 +26,7 @@ from whoosh.fields import TEXT
 from whoosh.system import pack_uint
 
 from search.analysis import RussianTokenizer
-from search.morphology import fold_yo, lemmas
+from search.morphology import CASE_BLIND_POLICIES, fold_yo, lemmas
 
 # What the analyzers make of a word, by its text as tokenized, per policy:
 # (exact form, its lemmas), both as UTF-8 term bytes. Cleared when full (news
@@ -39,9 +39,10 @@ _TOKENS: dict[tuple[str, str], tuple[list[int], list[Entry], int]] = {}
 _TOKENIZER = RussianTokenizer()
 # Encoded posting values of words that occur once, by position.
 _SINGLE: dict[int, bytes] = {}
-# (exact form, lemmas) of the words lemmatised since the last take_learned(),
-# by policy: the index's lemma table is filled from them.
-_LEARNED: dict[str, list[tuple[str, tuple[str, ...]]]] = {}
+# The lemmas of each exact form lemmatised since the last take_learned(), by
+# policy (only those where capitalisation does not matter): the index's lemma
+# table is filled from them.
+_LEARNED: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
 def tokens_of(text: str, policy: str) -> tuple[list[int], list[Entry], int]:
@@ -71,14 +72,15 @@ def _learn(table: dict[str, Entry], word: str, policy: str) -> Entry:
     form = fold_yo(word.lower())
     found = lemmas(form, policy, word[:1].isupper())
     entry = table[word] = (form.encode("utf-8"), tuple(lemma.encode("utf-8") for lemma in found))
-    _LEARNED.setdefault(policy, []).append((form, found))
+    if policy in CASE_BLIND_POLICIES:
+        _LEARNED.setdefault(policy, {})[form] = found
     return entry
 
 
-def take_learned(policy: str) -> list[tuple[str, tuple[str, ...]]]:
-    """The (exact form, lemmas) pairs this process worked out for ``policy``
-    since the last call; a word may appear more than once."""
-    return _LEARNED.pop(policy, [])
+def take_learned(policy: str) -> dict[str, tuple[str, ...]]:
+    """The lemmas of each exact form this process worked out for ``policy``
+    since the last call."""
+    return _LEARNED.pop(policy, {})
 
 
 class DocumentText(TEXT):

@@ -221,16 +221,14 @@ class Index:
         learned = field_text.take_learned(self.ambiguity)
         if self.ambiguity not in lemma_table.POLICIES:
             return
-        files = lemma_table.learned_files(self.path, self.ambiguity)
-        known = lemma_table.read_learned(files)
+        known = lemma_table.read_learned(lemma_table.learned_files(self.path, self.ambiguity))
         known.update(learned)
         with self._ix.reader() as reader:
             forms = (raw.decode("utf-8") for raw in reader.lexicon("exact"))
             lemma_table.update(
                 self._lemma_table_path(), (f for f in forms if _CYRILLIC.search(f)), self.ambiguity, known
             )
-        for file in files:
-            file.unlink(missing_ok=True)
+        lemma_table.remove_learned(self.path, self.ambiguity)
 
     def _lemma_table_path(self) -> Path:
         return lemma_table.table_path(self.path, self._meta["generation"])

@@ -12,47 +12,65 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from itertools import count
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
-from search.morphology import lemmas
+from search.morphology import CASE_BLIND_POLICIES, lemmas
 
-POLICIES = ("top", "all")
+# Policies whose lemmas do not depend on capitalisation: a form has one answer.
+POLICIES = CASE_BLIND_POLICIES
 _BATCH = 5000
 MMAP_BYTES = 256 * 1024 * 1024
 # Forms per batched lookup (SQLite allows 32,766 parameters a statement).
 _LOOKUP_BATCH = 500
+_learned_files = count()
 
 
 def table_path(index_dir: Path, generation: str) -> Path:
     return index_dir / f"lemmas-{generation}.sqlite"
 
 
-def save_learned(index_dir: Path, policy: str, pairs: Iterable[tuple[str, tuple[str, ...]]]) -> None:
-    """Append (form, lemmas) pairs an indexing process worked out to its file
+def save_learned(index_dir: Path, policy: str, pairs: Mapping[str, tuple[str, ...]]) -> None:
+    """Leave the (form, lemmas) pairs an indexing process worked out in a file
     beside the index, for :func:`update` to use instead of lemmatising again.
 
-    A file left by a killed build is harmless: its pairs are still true.
+    Each call writes a new file under a temporary name and renames it, so a
+    file by its final name is always complete. One left by a killed build is
+    harmless: its pairs are still true.
     """
-    lines = "".join(f"{form}\t{' '.join(found)}\n" for form, found in pairs)
-    if lines:
-        with open(index_dir / f"learned-{policy}-{os.getpid()}.tsv", "a", encoding="utf-8") as learned:
-            learned.write(lines)
+    if not pairs:
+        return
+    name = f"learned-{policy}-{os.getpid()}-{next(_learned_files)}.tsv"
+    partial = index_dir / f"{name}.partial"
+    with open(partial, "w", encoding="utf-8") as learned:
+        learned.writelines(f"{form}\t{' '.join(found)}\n" for form, found in pairs.items())
+    os.replace(partial, index_dir / name)
 
 
 def learned_files(index_dir: Path, policy: str) -> list[Path]:
     return sorted(index_dir.glob(f"learned-{policy}-*.tsv"))
 
 
+def remove_learned(index_dir: Path, policy: str) -> None:
+    """Delete the learned files, and partial ones a killed build left."""
+    for file in [*learned_files(index_dir, policy), *index_dir.glob(f"learned-{policy}-*.tsv.partial")]:
+        file.unlink(missing_ok=True)
+
+
 def read_learned(files: Iterable[Path]) -> dict[str, tuple[str, ...]]:
-    """The lemmas of each form in files written by :func:`save_learned`."""
+    """The lemmas of each form in files written by :func:`save_learned`; a file
+    that cannot be read whole is skipped (its forms are lemmatised instead)."""
     known: dict[str, tuple[str, ...]] = {}
     for file in files:
-        with open(file, encoding="utf-8") as learned:
-            for line in learned:
-                form, _, joined = line.rstrip("\n").partition("\t")
-                if joined:
-                    known[form] = tuple(joined.split(" "))
+        try:
+            text = file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError):
+            continue
+        for line in text.splitlines():
+            form, tab, joined = line.partition("\t")
+            if form and tab and joined and "\t" not in joined:
+                known[form] = tuple(joined.split(" "))
     return known
 
 

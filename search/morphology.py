@@ -18,6 +18,8 @@ from typing import Callable, Iterable
 PROPER_GRAMMEMES = frozenset({"Surn", "Geox", "Orgn", "Trad"})
 
 AMBIGUITY_POLICIES = ("top", "all", "proper")
+# The policies under which a word's lemmas do not depend on its capitalisation.
+CASE_BLIND_POLICIES = ("top", "all")
 
 _CYRILLIC = re.compile("[а-яё]")
 _morph = None

@@ -98,3 +98,17 @@ def test_anything_but_a_text_or_a_pair_is_refused():
         list(field.index(("a", "b", "c")))
     with pytest.raises(ValueError):
         list(field.index(42))
+
+
+def test_only_case_blind_policies_record_the_lemmas_they_work_out(monkeypatch):
+    from search import field_text
+
+    monkeypatch.setattr(field_text, "_WORDS", {})
+    monkeypatch.setattr(field_text, "_LEARNED", {})
+    monkeypatch.setattr(field_text, "_TOKENS", {})
+    for policy in ("top", "proper"):
+        list(build_schema(policy)["body"].index("Стали стали сталью. Лавров"))
+    assert field_text.take_learned("proper") == {}
+    learned = field_text.take_learned("top")
+    assert set(learned) == {"стали", "сталью", "лавров"}  # «Стали» and «стали»: one form
+    assert field_text.take_learned("top") == {}

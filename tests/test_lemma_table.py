@@ -4,7 +4,15 @@ import subprocess
 import sys
 
 from search import Index
-from search.lemma_table import LemmaTable, learned_files, read_learned, save_learned, table_path, update
+from search.lemma_table import (
+    LemmaTable,
+    learned_files,
+    read_learned,
+    remove_learned,
+    save_learned,
+    table_path,
+    update,
+)
 from search.morphology import lemmas
 
 
@@ -90,13 +98,25 @@ def test_update_takes_lemmas_already_worked_out(tmp_path):
 
 
 def test_learned_pairs_round_trip_through_their_files(tmp_path):
-    save_learned(tmp_path, "top", [("визита", ("визит",)), ("стали", ("стать",))])
-    save_learned(tmp_path, "top", [("японию", ("япония",))])
-    save_learned(tmp_path, "all", [("стали", ("стать", "сталь"))])
+    save_learned(tmp_path, "top", {"визита": ("визит",), "стали": ("стать",)})
+    save_learned(tmp_path, "top", {"японию": ("япония",)})
+    save_learned(tmp_path, "all", {"стали": ("стать", "сталь")})
+    save_learned(tmp_path, "top", {})
     files = learned_files(tmp_path, "top")
-    assert len(files) == 1  # one file per process, appended to
+    assert len(files) == 2  # a complete file per call, none for nothing
     assert read_learned(files) == {"визита": ("визит",), "стали": ("стать",), "японию": ("япония",)}
     assert read_learned(learned_files(tmp_path, "all")) == {"стали": ("стать", "сталь")}
+
+
+def test_damaged_learned_files_are_skipped_and_removed(tmp_path):
+    save_learned(tmp_path, "top", {"визита": ("визит",)})
+    # A killed build: a file cut inside a character, odd lines, an unfinished write.
+    (tmp_path / "learned-top-1-0.tsv").write_bytes("японию\tяпо".encode()[:-1])
+    (tmp_path / "learned-top-2-0.tsv").write_text("без табуляции\nдва\tтаба\tздесь\n\tпусто\n", encoding="utf-8")
+    (tmp_path / "learned-top-3-0.tsv.partial").write_text("стали\tсталь\n", encoding="utf-8")
+    assert read_learned(learned_files(tmp_path, "top")) == {"визита": ("визит",)}
+    remove_learned(tmp_path, "top")
+    assert not list(tmp_path.iterdir())
 
 
 def test_two_process_build_fills_the_table_from_its_indexing_processes(tmp_path, releases_path, monkeypatch):
@@ -115,13 +135,15 @@ def test_two_process_build_fills_the_table_from_its_indexing_processes(tmp_path,
     # As in a fresh process (this one has read these words for other tests).
     monkeypatch.setattr(field_text, "_WORDS", {})
     monkeypatch.setattr(field_text, "_LEARNED", {})
-    # A file left by an earlier, killed build: its pairs are used and it is removed.
+    # Files left by an earlier, killed build: whole ones are used, all are removed.
     (tmp_path / "ix").mkdir()
-    save_learned(tmp_path / "ix", "top", [("ташкенте", ("ташкент",))])
+    save_learned(tmp_path / "ix", "top", {"ташкенте": ("ташкент",)})
+    (tmp_path / "ix" / "learned-top-1-0.tsv").write_bytes("японию\tяпо".encode()[:-1])
+    (tmp_path / "ix" / "learned-top-1-1.tsv.partial").write_text("стали\tсталь\n", encoding="utf-8")
     with Index.create(tmp_path / "ix", overwrite=True) as ix:
         ix.add(CorpusReader([releases_path]), procs=2)
         table = LemmaTable(table_path(ix.path, "gen1"))
         for form in given["forms"]:
             assert table.lookup(form) == lemmas(form, "top")
     assert set(given["forms"]) <= set(given["worked_out"])
-    assert not learned_files(tmp_path / "ix", "top")
+    assert not list((tmp_path / "ix").glob("learned-*"))
