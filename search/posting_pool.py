@@ -47,7 +47,8 @@ Chunk = tuple[str, bytes, array, array, array, bytes]
 class TermPool:
     """Drop-in for Whoosh's posting pool (``add``, ``iter_postings``,
     ``fieldnames``, ``cleanup``), spilling whole terms to sorted runs when its
-    postings pass ``limitmb``."""
+    postings pass ``limitmb``. Weights are kept as floats (as every field of
+    ours gives them; Whoosh's spelling postings, weight 1, would come out 1.0)."""
 
     def __init__(self, tempstore: Any, segment: Any, limitmb: int = 128, **kwargs: Any):
         self.tempstore = tempstore
@@ -132,8 +133,9 @@ class TermPool:
             yield current[0], current[1], self._ordered(chunks)
 
     def _ordered(self, chunks: list[Chunk]) -> list[Chunk]:
-        """Chunks in docnum order; only a pool fed out of order needs sorting."""
-        if self._in_order:
+        """Chunks in docnum order; only a pool fed out of order needs sorting
+        (within a chunk ``add`` notices it, across runs the chunk ends show it)."""
+        if self._in_order and all(later[2][0] > earlier[2][-1] for earlier, later in zip(chunks, chunks[1:])):
             return chunks
         postings = sorted(posting for chunk in chunks for posting in _postings(chunk))
         fieldname, btext = chunks[0][0], chunks[0][1]
@@ -248,7 +250,13 @@ def _field_lengths(lengths: Any, fieldname: str) -> list[int]:
 
 def use_term_pool(writer: Any) -> None:
     """Give a fresh Whoosh segment writer a :class:`TermPool` (Whoosh creates
-    its own pool unconditionally, so it is swapped before any posting)."""
+    its own pool unconditionally, so it is swapped before any posting).
+
+    Not for an MpWriter that merges its processes' pools into one segment
+    (``multisegment=False``): that reads Whoosh's own run files.
+    """
+    if getattr(writer, "multisegment", True) is False:
+        raise ValueError("a merging MpWriter needs Whoosh's own posting pool")
     stock = writer.pool
     writer.pool = TermPool(stock.tempstore, stock.segment, limitmb=stock.limit // (1024 * 1024))
     stock.cleanup()

@@ -138,6 +138,16 @@ def test_postings_fed_out_of_order_are_sorted():
     assert [docnum for _, _, docnum, _, _ in made.iter_postings()] == [2, 5, 9]
 
 
+def test_postings_fed_out_of_order_across_runs_are_sorted():
+    made = pool(limit_bytes=600)
+    made.add(("body", b"a", 10, 1.0, b"late"))
+    for docnum in range(20, 40):  # enough to spill the first posting to a run
+        made.add(("body", b"other%d" % docnum, docnum, 1.0, b"x"))
+    made.add(("body", b"a", 5, 1.0, b"early"))
+    assert made._runs
+    assert [docnum for _, term, docnum, _, _ in made.iter_postings() if term == b"a"] == [5, 10]
+
+
 def test_run_files_are_removed_when_read_or_cleaned_up():
     for finish in ("read", "cleanup"):
         made = pool(limit_bytes=600)
