@@ -10,9 +10,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import os
 import pickle
-import re
 import struct
 import zlib
 from contextlib import contextmanager
@@ -38,7 +38,6 @@ if TYPE_CHECKING:  # writing and inspecting modules are imported when used: sear
     from search.indexing import AddReport
 
 DocumentLike = "Document | Mapping[str, Any] | Record | Problem"
-_CYRILLIC = re.compile("[а-яё]")
 # From this many documents on, plain word queries are scored with numpy.
 FAST_SCORING_MIN_DOCS = 5000
 # How reading a truncated or overwritten index file fails inside Whoosh.
@@ -221,13 +220,12 @@ class Index:
         learned = field_text.take_learned(self.ambiguity)
         if self.ambiguity not in lemma_table.POLICIES:
             return
-        known = lemma_table.read_learned(lemma_table.learned_files(self.path, self.ambiguity))
-        known.update(learned)
+        files = lemma_table.learned_files(self.path, self.ambiguity)
+        worked_out = itertools.chain([learned], lemma_table.read_learned(files))
         with self._ix.reader() as reader:
             forms = (raw.decode("utf-8") for raw in reader.lexicon("exact"))
-            lemma_table.update(
-                self._lemma_table_path(), (f for f in forms if _CYRILLIC.search(f)), self.ambiguity, known
-            )
+            cyrillic = (form for form in forms if lemma_table.CYRILLIC.search(form))
+            lemma_table.update(self._lemma_table_path(), cyrillic, self.ambiguity, worked_out)
         lemma_table.remove_learned(self.path, self.ambiguity)
 
     def _lemma_table_path(self) -> Path:

@@ -11,6 +11,7 @@ the ambiguity policies that ignore capitalisation (``top`` and ``all``).
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 from itertools import count
 from pathlib import Path
@@ -20,6 +21,8 @@ from search.morphology import CASE_BLIND_POLICIES, lemmas
 
 # Policies whose lemmas do not depend on capitalisation: a form has one answer.
 POLICIES = CASE_BLIND_POLICIES
+# Words with Cyrillic letters: the only ones whose lemmas differ from the word.
+CYRILLIC = re.compile("[а-яё]")
 _BATCH = 5000
 MMAP_BYTES = 256 * 1024 * 1024
 # Forms per batched lookup (SQLite allows 32,766 parameters a statement).
@@ -58,45 +61,54 @@ def remove_learned(index_dir: Path, policy: str) -> None:
         file.unlink(missing_ok=True)
 
 
-def read_learned(files: Iterable[Path]) -> dict[str, tuple[str, ...]]:
-    """The lemmas of each form in files written by :func:`save_learned`; a file
-    that cannot be read whole is skipped (its forms are lemmatised instead)."""
-    known: dict[str, tuple[str, ...]] = {}
+def read_learned(files: Iterable[Path]) -> Iterator[dict[str, tuple[str, ...]]]:
+    """The lemmas of each form, one file written by :func:`save_learned` at a
+    time; a file that cannot be read whole is skipped (its forms are
+    lemmatised instead)."""
     for file in files:
         try:
             text = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError):
             continue
+        pairs: dict[str, tuple[str, ...]] = {}
         for line in text.splitlines():
             form, tab, joined = line.partition("\t")
             if form and tab and joined and "\t" not in joined:
-                known[form] = tuple(joined.split(" "))
-    return known
+                pairs[form] = tuple(joined.split(" "))
+        yield pairs
 
 
-def update(path: Path, forms: Iterable[str], policy: str, worked_out: Mapping[str, tuple[str, ...]] = {}) -> int:
-    """Add the lemmas of the sorted ``forms`` the table lacks; returns how many.
+def update(
+    path: Path, forms: Iterable[str], policy: str, worked_out: Iterable[Mapping[str, tuple[str, ...]]] = ()
+) -> int:
+    """Add the lemmas of the sorted ``forms`` the table lacks; returns how many
+    rows were added.
 
-    ``worked_out`` gives the lemmas of forms already worked out (by the indexing
-    processes); the others are lemmatised here. One transaction: a build
-    killed meanwhile leaves the table as it was.
+    ``worked_out``: lemmas already worked out (by the indexing processes), a
+    mapping at a time, stored first for their forms with Cyrillic letters
+    (the others need no lemmas); the forms still missing are lemmatised here.
+    One transaction: a build killed meanwhile leaves the table as it was.
     """
     connection = sqlite3.connect(path)
     try:
         connection.execute("CREATE TABLE IF NOT EXISTS forms (form TEXT PRIMARY KEY, lemmas TEXT NOT NULL)")
-        known = (row[0] for row in connection.execute("SELECT form FROM forms ORDER BY form"))
-        added = 0
-        batch: list[tuple[str, str]] = []
         with connection:
-            for form in _missing(forms, known):
-                batch.append((form, " ".join(worked_out.get(form) or lemmas(form, policy))))
+            before = connection.total_changes
+            for pairs in worked_out:
+                connection.executemany(
+                    "INSERT OR IGNORE INTO forms VALUES (?, ?)",
+                    ((form, " ".join(found)) for form, found in pairs.items() if CYRILLIC.search(form)),
+                )
+            known = (row[0] for row in connection.execute("SELECT form FROM forms ORDER BY form"))
+            missing = list(_missing(forms, known))  # read whole before writing
+            batch: list[tuple[str, str]] = []
+            for form in missing:
+                batch.append((form, " ".join(lemmas(form, policy))))
                 if len(batch) >= _BATCH:
                     connection.executemany("INSERT OR IGNORE INTO forms VALUES (?, ?)", batch)
-                    added += len(batch)
                     batch.clear()
             connection.executemany("INSERT OR IGNORE INTO forms VALUES (?, ?)", batch)
-            added += len(batch)
-        return added
+            return connection.total_changes - before
     finally:
         connection.close()
 
