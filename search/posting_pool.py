@@ -98,8 +98,10 @@ class TermPool:
         self._size = 0
 
     def _sorted_chunks(self) -> Iterator[Chunk]:
+        """The pool's terms in order, each let go once handed out (the segment's
+        term index grows meanwhile)."""
         for key in sorted(self._terms):
-            term = self._terms[key]
+            term = self._terms.pop(key)
             yield key[0], key[1], term.docnums, term.weights, term.ends, bytes(term.values)
 
     def _read_run(self, name: str) -> Iterator[Chunk]:
