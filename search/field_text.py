@@ -70,7 +70,9 @@ def _learn(table: dict[str, Entry], word: str, policy: str) -> Entry:
     """What the analyzers make of a word: ``exact``'s form (lowercased, ё
     folded) and the lemma fields' lemmas."""
     form = fold_yo(word.lower())
-    found = lemmas(form, policy, word[:1].isupper())
+    # Past lemmas' own cache: this table is the cache here, and a second copy
+    # of every word would only cost memory in the indexing processes.
+    found = lemmas.__wrapped__(form, policy, word[:1].isupper())
     entry = table[word] = (form.encode("utf-8"), tuple(lemma.encode("utf-8") for lemma in found))
     if policy in CASE_BLIND_POLICIES:
         _LEARNED.setdefault(policy, {})[form] = found
