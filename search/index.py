@@ -26,7 +26,7 @@ from search import field_text, lemma_table, morphology, ranking, store, thesauru
 from search.analysis import DEFAULT_POLICY
 from search.dates import date_bound
 from search.errors import IndexDamagedError, SearchError
-from search.morphology import AMBIGUITY_POLICIES
+from search.morphology import AMBIGUITY_POLICIES, CYRILLIC
 from search.results import DocumentView, SearchResults
 from search.searching import SearchOptions, document_view, find_similar, query_timeline, run_search
 
@@ -224,7 +224,7 @@ class Index:
         worked_out = itertools.chain([learned], lemma_table.read_learned(files))
         with self._ix.reader() as reader:
             forms = (raw.decode("utf-8") for raw in reader.lexicon("exact"))
-            cyrillic = (form for form in forms if lemma_table.CYRILLIC.search(form))
+            cyrillic = (form for form in forms if CYRILLIC.search(form))
             lemma_table.update(self._lemma_table_path(), cyrillic, self.ambiguity, worked_out)
         lemma_table.remove_learned(self.path, self.ambiguity)
 

@@ -11,18 +11,15 @@ the ambiguity policies that ignore capitalisation (``top`` and ``all``).
 from __future__ import annotations
 
 import os
-import re
 import sqlite3
 from itertools import count
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
-from search.morphology import CASE_BLIND_POLICIES, lemmas
+from search.morphology import CASE_BLIND_POLICIES, CYRILLIC, lemmas
 
 # Policies whose lemmas do not depend on capitalisation: a form has one answer.
 POLICIES = CASE_BLIND_POLICIES
-# Words with Cyrillic letters: the only ones whose lemmas differ from the word.
-CYRILLIC = re.compile("[а-яё]")
 _BATCH = 5000
 MMAP_BYTES = 256 * 1024 * 1024
 # Forms per batched lookup (SQLite allows 32,766 parameters a statement).

@@ -21,7 +21,8 @@ AMBIGUITY_POLICIES = ("top", "all", "proper")
 # The policies under which a word's lemmas do not depend on its capitalisation.
 CASE_BLIND_POLICIES = ("top", "all")
 
-_CYRILLIC = re.compile("[а-яё]")
+# Words with Cyrillic letters: the only ones lemmatised (others are their own lemma).
+CYRILLIC = re.compile("[а-яё]")
 _morph = None
 # Lemma lookups known in advance (an index's own words), by policy.
 _known: dict[str, Callable[[str], "tuple[str, ...] | None"]] = {}
@@ -77,7 +78,7 @@ def lemmas(word: str, policy: str = "top", capitalised: bool = False) -> tuple[s
     place or organisation reading when pymorphy3 offers one.
     Words without Cyrillic letters (Latin, numbers) are returned unchanged.
     """
-    if not _CYRILLIC.search(word):
+    if not CYRILLIC.search(word):
         return (word,)
     lookup = _known.get(policy)
     found = lookup(word) if lookup is not None else None
