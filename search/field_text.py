@@ -4,8 +4,8 @@ A document is indexed in four positional fields: ``title``, ``head`` (title
 and lead), ``body`` and ``exact`` (surface forms of title and body). Through
 Whoosh's analyzers the body would be tokenized twice, the title three times
 and every word lemmatised once per field. :class:`DocumentText` instead
-tokenizes each text once per process (a two-text memo: fields are indexed
-one after the other for the same document), looks each distinct word up once
+tokenizes each text once (a memo of the last few texts: fields
+are indexed one after the other for the same document), looks each distinct word up once
 (a process-wide table of surface form and lemmas), and encodes the postings
 itself. ``head`` and ``exact`` take the pair ``(title, body)``; the postings
 are exactly what the field's analyzer gives for ``title + "\\n" + body``
@@ -19,11 +19,9 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections import defaultdict
-from pickle import dumps
 from typing import Iterator
 
 from whoosh.fields import TEXT
-from whoosh.system import pack_uint
 
 from search.analysis import RussianTokenizer
 from search.morphology import CASE_BLIND_POLICIES, fold_yo, lemmas
@@ -133,7 +131,7 @@ class DocumentText(TEXT):
             if count == 1:
                 value = _SINGLE.get(positions[0])
                 if value is None:
-                    value = _SINGLE[positions[0]] = pack_uint(1) + dumps(positions, 2)
+                    value = _SINGLE[positions[0]] = encode(positions)
             else:
                 value = encode(positions)
             yield term, count, float(count) * boost, value
