@@ -204,7 +204,7 @@ class GroupedFieldWriter(W3FieldWriter):
                 if current is not None:
                     self.finish_field()
                 self.start_field(fieldname, schema[fieldname])
-                field_lengths = _field_lengths(lengths, fieldname)
+                field_lengths = _field_lengths(lengths, fieldname, schema[fieldname].scorable)
                 current = fieldname
             self.start_term(btext)
             for chunk in chunks:
@@ -242,10 +242,11 @@ def _add_chunk(writer: Any, chunk: Chunk, field_lengths: list[int]) -> None:
         start = stop
 
 
-def _field_lengths(lengths: Any, fieldname: str) -> list[int]:
+def _field_lengths(lengths: Any, fieldname: str, scorable: bool) -> list[int]:
     """Every document's length in ``fieldname``, as Whoosh reads it per posting
-    (none without per-document lengths, as then Whoosh records none)."""
-    if lengths is None:
+    (none without per-document lengths, or for a field that is not scorable:
+    Whoosh records lengths only for scorable fields)."""
+    if lengths is None or not scorable:
         return []
     return [lengths.doc_field_length(docnum, fieldname) or 0 for docnum in range(lengths.doc_count_all())]
 
