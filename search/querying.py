@@ -90,6 +90,12 @@ class QueryPlan:
         return isinstance(self.query, type(wq.NullQuery))
 
 
+class _Words(list):
+    """The words of a quotation in an any-term query, one query each: in an
+    OR they join their neighbours as separate words, so that one frequent
+    word (see _without_frequent_words) drops itself, not the quotation."""
+
+
 def _weight(field: str) -> float:
     return QUERY_FIELD_WEIGHTS.get(field, 1.0)
 
@@ -148,7 +154,8 @@ class _Rewriter:
         if isinstance(node, wq.Term):
             return self._term(node)
         if isinstance(node, wq.Phrase):
-            return self._phrase(node)
+            found = self._phrase(node)
+            return wq.Or(found) if isinstance(found, _Words) else found
         if isinstance(node, (wq.Prefix, wq.Wildcard)):
             pattern = fold_yo(node.text.lower())
             if isinstance(node, wq.Prefix):
@@ -166,7 +173,14 @@ class _Rewriter:
                 return a if b is None else (None if isinstance(node, wq.AndNot) else b)
             return type(node)(a, b)
         if isinstance(node, wq.CompoundQuery):
-            children = [c for c in self._rewrite_children(node) if c is not None]
+            children = []
+            for child in self._rewrite_children(node):
+                if isinstance(child, _Words) and type(node) is wq.Or:
+                    children.extend(child)  # each word of a quotation counts on its own
+                elif isinstance(child, _Words):
+                    children.append(wq.Or(child))
+                elif child is not None:
+                    children.append(child)
             if not children:
                 return None
             return children[0] if len(children) == 1 else type(node)(children, boost=node.boost)
@@ -176,7 +190,7 @@ class _Rewriter:
             node.fieldname = "exact"
         return node
 
-    def _rewrite_children(self, node: wq.CompoundQuery) -> list[wq.Query | None]:
+    def _rewrite_children(self, node: wq.CompoundQuery) -> list["wq.Query | _Words | None"]:
         """Rewrite the children of a group, replacing runs of plain words that
         form a multi-word thesaurus entry («Кыргызская Республика») as a whole."""
         children = list(node.subqueries)
@@ -189,7 +203,8 @@ class _Rewriter:
                 rewritten.append(query)
                 position += length
             else:
-                rewritten.append(self.rewrite(children[position]))
+                child = children[position]
+                rewritten.append(self._phrase(child) if isinstance(child, wq.Phrase) else self.rewrite(child))
                 position += 1
         return rewritten
 
@@ -305,7 +320,7 @@ class _Rewriter:
         fields = RANKED_FIELDS if node.fieldname == "text" else (node.fieldname,)
         return self._lemma_query(found, fields, node.boost)
 
-    def _phrase(self, node: wq.Phrase) -> wq.Query | None:
+    def _phrase(self, node: wq.Phrase) -> "wq.Query | _Words | None":
         if node.fieldname == "exact":
             forms = [normal_form(w) for w in node.words]
             self.forms.update(forms)
@@ -327,15 +342,13 @@ class _Rewriter:
             # Ranking by any of the words: the words of a quotation count on
             # their own; the re-ranker rewards them standing together (a
             # phrase query here costs much and adds little).
-            words = [
-                wq.Term(f, lemma, boost=_weight(f))
-                for found in per_word
-                if not (self.drop_stop_words and found[0] in STOP_WORDS)
-                for lemma in found
-                for f in fields
-            ]
+            words = _Words(
+                wq.Or([wq.Term(f, lemma, boost=_weight(f)) for lemma in found for f in fields])
+                for word, found in zip(node.words, per_word)
+                if not (self.drop_stop_words and normal_form(word) in STOP_WORDS)
+            )
             if words:
-                return wq.Or(words)
+                return words
         return queries[0] if len(queries) == 1 else wq.Or(queries)
 
 

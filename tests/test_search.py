@@ -169,6 +169,18 @@ def test_words_in_most_documents_are_left_out_of_any_term_queries(fresh_index):
     assert [hit.id for hit in fresh_index.search("Молдова визит", match="any")] == ["d3"]
 
 
+def test_a_frequent_word_in_a_quotation_drops_only_itself(fresh_index):
+    """A headline quoting someone: the quotation's rarer words still count."""
+    from search.querying import plan_query
+
+    fresh_index.add([{"id": f"d{n}", "body": f"Молдова сообщение {n}" + (" визит" if n == 3 else "")} for n in range(10)])
+    reader = fresh_index.searcher().reader()
+    for text in ('Заявление: "Молдова ждёт визит"', '"Молдова ждёт визит"', '"не той Молдовы" визит'):
+        terms = {term for _, term in plan_query(text, "any", reader=reader).query.iter_all_terms()}
+        assert "визит" in terms and "молдова" not in terms, text
+    assert [hit.id for hit in fresh_index.search('Заявление: "Молдова ждёт визит"', match="any")] == ["d3"]
+
+
 @pytest.mark.parametrize("text, match", [("визит переговоры", "any"), ('"визит" переговоры', "any"), ("визит", "all")])
 def test_results_keep_their_total_after_the_index_is_closed(tmp_path, text, match):
     from search import Index
