@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 # BM25F parameters: length normalisation and term-frequency saturation.
 BM25_B = 0.9
-BM25_K1 = 1.2
+BM25_K1 = 0.8
 # Length normalisation of the (short) head field.
 HEAD_B = 0.3
 # How many top BM25F candidates are re-ranked.
