@@ -38,6 +38,9 @@ KEYWORD_FIELDS = ("id", "source", "lang")
 # In any-term queries, words found in more than this share of the documents
 # are left to the re-ranker (see _without_frequent_words).
 FREQUENT_WORD_SHARE = 0.5
+# A typed word that the index also holds as a lemma joins the word's lemmas
+# when it is a lemma in at least this share as many documents (see _Rewriter._lemmas).
+TYPED_LEMMA_SHARE = 0.2
 # Typo-tolerant matching considers at most this many indexed words per query word.
 FUZZY_EXPANSIONS = 30
 
@@ -290,11 +293,26 @@ class _Rewriter:
             # searched as the phrase of its parts.
             parts = [part for part in _HYPHEN.split(word) if part]
             return self._phrase(wq.Phrase(node.fieldname, parts, boost=node.boost))
-        found = word_lemmas(word, self.policy)
+        found = self._lemmas(word)
         self.words.append((word, frozenset(found)))
         if self.thesaurus is not None and found[:1] in self.thesaurus:
             return self._with_synonyms(found[:1], fields, node.boost)
         return self._lemma_query(found, fields, node.boost)
+
+    def _lemmas(self, word: str) -> tuple[str, ...]:
+        """The word's lemmas, and the word itself where the index holds it as
+        a lemma: a name pymorphy reads as some other word in one case and as
+        itself in the others («Шор» → шоры, but «Шора», «Шору» → шор)."""
+        found = word_lemmas(word, self.policy)
+        typed = normal_form(word)
+        if self.reader is None or typed in found:
+            return found
+        as_lemma = self.reader.doc_frequency("body", typed)
+        # A stray parse of a rare form would weigh as a rare word: the typed
+        # word must be a lemma in a good share of the documents.
+        if as_lemma and as_lemma >= TYPED_LEMMA_SHARE * sum(self.reader.doc_frequency("body", x) for x in found):
+            found = (*found, typed)
+        return found
 
     def _unknown_compound(self, word: str) -> bool:
         if self.reader is None:
@@ -325,7 +343,7 @@ class _Rewriter:
             forms = [normal_form(w) for w in node.words]
             self.forms.update(forms)
             return wq.Phrase("exact", forms, slop=node.slop, boost=node.boost)
-        per_word = [word_lemmas(w, self.policy) for w in node.words]
+        per_word = [self._lemmas(w) for w in node.words]
         for found in per_word:
             self.lemmas.update(found)
             self.concepts.append(frozenset(found))

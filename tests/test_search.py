@@ -169,6 +169,24 @@ def test_words_in_most_documents_are_left_out_of_any_term_queries(fresh_index):
     assert [hit.id for hit in fresh_index.search("Молдова визит", match="any")] == ["d3"]
 
 
+def test_a_name_read_as_another_word_still_finds_its_other_forms(fresh_index):
+    """pymorphy reads «Шор» as «шоры» (blinkers) but «Шора», «Шору» as «шор»:
+    the typed word, a lemma of the index, joins the query's lemmas."""
+    fresh_index.add([
+        {"id": "nominative", "body": "Илан Шор заявил о новом блоке."},
+        {"id": "genitive", "body": "Суд рассмотрит дело Илана Шора."},
+    ])
+    assert sorted(hit.id for hit in fresh_index.search("Шор")) == ["genitive", "nominative"]
+    assert sorted(hit.id for hit in fresh_index.search("Шора")) == ["genitive"]
+
+
+def test_a_typed_word_that_is_a_rare_lemma_is_not_added(fresh_index):
+    """A stray reading in a few documents would outweigh the word's real lemma."""
+    fresh_index.add([{"id": f"n{n}", "body": f"Илан Шор заявил {n}."} for n in range(10)])
+    fresh_index.add([{"id": "genitive", "body": "Суд рассмотрит дело Илана Шора."}])
+    assert "genitive" not in {hit.id for hit in fresh_index.search("Шор", limit=20)}
+
+
 def test_a_frequent_word_in_a_quotation_drops_only_itself(fresh_index):
     """A headline quoting someone: the quotation's rarer words still count."""
     from search.querying import plan_query
