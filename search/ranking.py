@@ -4,7 +4,11 @@ Whoosh scores each query word on its own; documents in which the query words
 stand close together, and documents that contain more of them, are far more
 often the ones the user meant, so the top candidates get a boost for the
 tightest window holding several query words and for their coverage of the
-query. With ``recent``, newer documents get a boost that halves every year.
+query. A document that names the query's subject (its rarest word) early,
+in its title or first lines, is more likely about it than one that mentions
+it in passing further down, so the score also shrinks slowly with the
+position of that first mention. With ``recent``, newer documents get a boost that halves
+every year.
 The constants were tuned on ../shared/eval with bench/relevance.py.
 """
 
@@ -12,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from whoosh import scoring
@@ -35,6 +40,12 @@ PROXIMITY_WINDOW = 8
 PROXIMITY_WEIGHT = 0.5
 # Score multiplier for a document containing every query word (of several).
 COVERAGE_WEIGHT = 1.0
+# Score multiplier (1 + p) ** -EARLY_WEIGHT for the body position p where the
+# query's subject (its rarest word) is first named, 0 in the title: ×0.87 at
+# the 100th word.
+EARLY_WEIGHT = 0.03
+# Where a document with no query word in its title or body is taken to mention it.
+NOT_MENTIONED = 10_000
 RECENCY_WEIGHT = 0.5
 RECENCY_HALF_LIFE_DAYS = 365.0
 
@@ -66,29 +77,42 @@ def best_window(occurrences: list[tuple[int, int]], concepts: int, window: int) 
     return best
 
 
+@dataclass
+class Evidence:
+    """What the positions of the query words say about one document."""
+
+    proximity: float = 0.0  # share of the query words in its tightest window, 0–1
+    coverage: float = 0.0  # share of the query words it contains, 0–1
+    first: int = NOT_MENTIONED  # body position of the query's subject; 0 in the title
+
+
 def evidence(
     postings: "PostingReader", docnums: list[int], concepts: Sequence[frozenset[str]]
-) -> dict[int, tuple[float, float]]:
-    """For each document, (proximity, coverage), each 0–1: how many query words
-    share its tightest window, and how many of them it contains at all."""
-    if len(concepts) < 2:
-        return {}
+) -> dict[int, Evidence]:
+    """Each document's :class:`Evidence`. The query's subject is its rarest
+    word (in the fewest documents); proximity and coverage need two words."""
     ordered = sorted(docnums)
+    sizes = [sum(len(postings.postings("body", lemma).ids) for lemma in lemmas) for lemmas in concepts]
+    subject = min(range(len(concepts)), key=sizes.__getitem__)
     per_doc: dict[int, list[tuple[int, int]]] = {}
+    found = {docnum: Evidence() for docnum in docnums}
     for index, lemmas in enumerate(concepts):
-        for field in ("body", "head"):
-            offset = 0 if field == "body" else -1_000_000  # keep head and body apart
-            for lemma in lemmas:
+        for lemma in lemmas:
+            if index == subject:
+                for docnum in postings.postings("title", lemma).positions(ordered):
+                    found[docnum].first = 0
+            for field in ("body", "head") if len(concepts) >= 2 else ("body",):
+                offset = 0 if field == "body" else -1_000_000  # keep head and body apart
                 for docnum, positions in postings.postings(field, lemma).positions(ordered).items():
                     per_doc.setdefault(docnum, []).extend((p + offset, index) for p in positions)
-    spread = len(concepts) - 1
-    return {
-        docnum: (
-            (best_window(occurrences, len(concepts), PROXIMITY_WINDOW) - 1) / spread,
-            len({concept for _, concept in occurrences}) / len(concepts),
-        )
-        for docnum, occurrences in per_doc.items()
-    }
+                    if field == "body" and index == subject:
+                        found[docnum].first = min(found[docnum].first, positions[0])
+    if len(concepts) >= 2:
+        spread = len(concepts) - 1
+        for docnum, occurrences in per_doc.items():
+            found[docnum].proximity = (best_window(occurrences, len(concepts), PROXIMITY_WINDOW) - 1) / spread
+            found[docnum].coverage = len({concept for _, concept in occurrences}) / len(concepts)
+    return found
 
 
 def recency(searcher: Searcher, docnums: list[int]) -> dict[int, float]:
@@ -114,15 +138,18 @@ def rerank(
     concepts: Sequence[frozenset[str]],
     recent: bool = False,
 ) -> list[Candidate]:
-    """Re-score the candidates by proximity and coverage (and recency), and
-    sort them again."""
+    """Re-score the candidates by proximity, coverage and the first mention
+    (and recency), and sort them again."""
     docnums = [docnum for docnum, _ in candidates]
-    found = evidence(postings, docnums, concepts)
+    found = evidence(postings, docnums, concepts) if concepts else {}
     new = recency(searcher, docnums) if recent else {}
     rescored = []
     for docnum, score in candidates:
-        close, covered = found.get(docnum, (0.0, 0.0))
-        boost = (1 + PROXIMITY_WEIGHT * close) * (1 + COVERAGE_WEIGHT * covered)
+        boost = 1.0
+        if docnum in found:
+            seen = found[docnum]
+            boost = (1 + PROXIMITY_WEIGHT * seen.proximity) * (1 + COVERAGE_WEIGHT * seen.coverage)
+            boost *= (1 + seen.first) ** -EARLY_WEIGHT
         rescored.append((docnum, score * boost * (1 + RECENCY_WEIGHT * new.get(docnum, 0.0))))
     rescored.sort(key=lambda item: (-item[1], item[0]))
     return rescored

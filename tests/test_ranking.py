@@ -1,6 +1,7 @@
-"""Re-ranking: proximity of the query words, and recency."""
+"""Re-ranking: proximity of the query words, coverage, first mention, and recency."""
 
-from search.ranking import best_window
+from search.postings import PostingReader
+from search.ranking import NOT_MENTIONED, best_window, evidence
 
 
 def ids(results):
@@ -47,3 +48,32 @@ def test_documents_with_more_of_the_query_words_rank_first(fresh_index):
         ]
     )
     assert ids(fresh_index.search("переговоры Ташкент", match="any"))[0] == "both-words"
+
+
+def test_a_document_naming_the_subject_early_ranks_first(fresh_index):
+    """Same words, same length: only where «Япония» first appears differs."""
+    fresh_index.add(
+        [
+            {"id": "in-passing", "body": f"{FILLER} Делегация вернулась. Япония."},
+            {"id": "about-it", "body": f"Япония. {FILLER} Делегация вернулась."},
+        ]
+    )
+    assert ids(fresh_index.search("Япония", synonyms=False, collapse=False)) == ["about-it", "in-passing"]
+
+
+def test_the_subject_is_the_rarest_query_word_and_a_title_counts_as_first(fresh_index):
+    fresh_index.add(
+        [
+            {"id": "title", "title": "Визит в Токио", "body": "Переговоры. Итоги визита."},
+            {"id": "body", "body": "Переговоры. Итоги визита в Токио."},
+            {"id": "none", "body": "Визит завершён."},
+            {"id": "more", "body": "Визит министра."},
+        ]
+    )
+    searcher = fresh_index.searcher()
+    docnum = {searcher.stored_fields(n)["id"]: n for n in range(searcher.doc_count_all())}
+    # «визит» is in four documents, «токио» in two: the subject is «токио».
+    found = evidence(PostingReader(searcher.reader()), list(docnum.values()), [frozenset({"визит"}), frozenset({"токио"})])
+    assert found[docnum["title"]].first == 0
+    assert found[docnum["body"]].first == 4  # переговоры итоги визит в токио
+    assert found[docnum["none"]].first == NOT_MENTIONED
