@@ -253,7 +253,12 @@ class _Rewriter:
                 words = [wq.Or([wq.Term(f, lemma, boost=_weight(f)) for f in fields]) for lemma in lemmas_]
                 per_field = [wq.And(words, boost=weight)]
             queries.append(per_field[0] if len(per_field) == 1 else wq.Or(per_field))
-        self.concepts.append(frozenset(single or entry))
+        if len(entry) == 1:
+            self.concepts.append(frozenset(single))
+        else:
+            # Each word of a multi-word name is a query word of its own (for
+            # proximity and coverage), which a one-word variant also stands for.
+            self.concepts.extend(frozenset({word, *single}) for word in entry)
         return queries[0] if len(queries) == 1 else BestOf(queries)
 
     def _rewrite_negated(self, node: wq.Query) -> wq.Query | None:

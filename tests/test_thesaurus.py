@@ -55,6 +55,15 @@ def test_multiword_entry_in_a_query(synonyms_index):
     assert "mfa" in ids(synonyms_index.search("МИД"))
 
 
+def test_each_word_of_a_multiword_entry_is_a_query_word_for_ranking():
+    """Proximity and coverage count «Кыргызская» and «Республика» apart; a
+    one-word variant (Кыргызстан) stands for either."""
+    plan = plan_query("Кыргызская Республика", "any", thesaurus=thesaurus.default())
+    assert len(plan.concepts) == 2
+    assert {"кыргызский", "республика"} == {lemma for concept in plan.concepts for lemma in concept} & {"кыргызский", "республика"}
+    assert all("кыргызстан" in concept for concept in plan.concepts)
+
+
 def test_expansions_are_highlighted(synonyms_index):
     hit = next(h for h in synonyms_index.search("Киргизия") if h.id == "kg")
     assert "Кыргызстан" in {hit.snippet.text[s:e] for s, e in hit.snippet.highlights}
