@@ -17,7 +17,8 @@ Every system indexes the eval corpus (built once and cached under ``--out``;
 Baselines get the query's words with punctuation stripped; the engine gets
 the raw text, and also, as the ``<policy>/words`` row, the same stripped words.
 With ``--ablation``, ``<policy>/no-synonyms`` and ``<policy>/no-rerank`` rows
-show what the thesaurus and the proximity/coverage re-ranking contribute.
+show what the thesaurus and the re-ranking (proximity, coverage, first
+mention) contribute.
 The engine searches with near-duplicate collapsing off (every judged
 document stands alone).
 
@@ -140,16 +141,16 @@ class Engine:
     def search(self, text: str) -> list[tuple[str, float]]:
         if self.words_only:
             text = " ".join(query_words(text))
-        saved = (ranking.PROXIMITY_WEIGHT, ranking.COVERAGE_WEIGHT)
+        saved = (ranking.PROXIMITY_WEIGHT, ranking.COVERAGE_WEIGHT, ranking.EARLY_WEIGHT)
         if not self.rerank:  # ablation only: the engine always re-ranks
-            ranking.PROXIMITY_WEIGHT = ranking.COVERAGE_WEIGHT = 0.0
+            ranking.PROXIMITY_WEIGHT = ranking.COVERAGE_WEIGHT = ranking.EARLY_WEIGHT = 0.0
         try:
             # Near-duplicate collapsing is presentation: every judged document stands alone.
             results = self.ix.search(
                 text, limit=LIMIT, match="any", snippets=False, collapse=False, synonyms=self.synonyms
             )
         finally:
-            ranking.PROXIMITY_WEIGHT, ranking.COVERAGE_WEIGHT = saved
+            ranking.PROXIMITY_WEIGHT, ranking.COVERAGE_WEIGHT, ranking.EARLY_WEIGHT = saved
         return [(hit.id, hit.score) for hit in results]
 
     def close(self) -> None:
