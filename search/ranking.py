@@ -90,10 +90,13 @@ def evidence(
     postings: "PostingReader", docnums: list[int], concepts: Sequence[frozenset[str]]
 ) -> dict[int, Evidence]:
     """Each document's :class:`Evidence`. The query's subject is its rarest
-    word (in the fewest documents); proximity and coverage need two words."""
+    word found in the index (a word in no document, a typo, names nothing);
+    proximity and coverage need two words."""
     ordered = sorted(docnums)
-    sizes = [sum(len(postings.postings("body", lemma).ids) for lemma in lemmas) for lemmas in concepts]
-    subject = min(range(len(concepts)), key=sizes.__getitem__)
+    reader = postings.reader
+    sizes = [sum(reader.doc_frequency("body", lemma) for lemma in lemmas) for lemmas in concepts]
+    present = [index for index, size in enumerate(sizes) if size]
+    subject = min(present, key=sizes.__getitem__) if present else None
     per_doc: dict[int, list[tuple[int, int]]] = {}
     found = {docnum: Evidence() for docnum in docnums}
     for index, lemmas in enumerate(concepts):

@@ -77,3 +77,12 @@ def test_the_subject_is_the_rarest_query_word_and_a_title_counts_as_first(fresh_
     assert found[docnum["title"]].first == 0
     assert found[docnum["body"]].first == 4  # переговоры итоги визит в токио
     assert found[docnum["none"]].first == NOT_MENTIONED
+
+
+def test_a_query_word_in_no_document_is_not_the_subject(fresh_index):
+    """A typo is the rarest word of all, but names nothing."""
+    fresh_index.add([{"id": "a", "body": "Итоги. Министр выступил."}, {"id": "b", "body": "Министр."}])
+    searcher = fresh_index.searcher()
+    docnum = {searcher.stored_fields(n)["id"]: n for n in range(searcher.doc_count_all())}
+    found = evidence(PostingReader(searcher.reader()), list(docnum.values()), [frozenset({"xyzqq"}), frozenset({"министр"})])
+    assert found[docnum["a"]].first == 1
