@@ -262,9 +262,17 @@ class _Rewriter:
         return queries[0] if len(queries) == 1 else BestOf(queries)
 
     def _rewrite_negated(self, node: wq.Query) -> wq.Query | None:
-        """Rewrite an excluded part without adding its words to the highlights."""
+        """Rewrite an excluded part without adding its words to the highlights.
+
+        An excluded quotation stays a phrase even in any-term queries: «-"Илан
+        Шор"» excludes the name, not every document with «Шор» in it.
+        """
         kept = (set(self.lemmas), set(self.forms), list(self.prefixes), list(self.concepts), list(self.words))
-        result = self.rewrite(node)
+        match, self.match = self.match, "all"
+        try:
+            result = self.rewrite(node)
+        finally:
+            self.match = match
         self.lemmas, self.forms, self.prefixes, self.concepts, self.words = kept
         return result
 
@@ -297,7 +305,8 @@ class _Rewriter:
             # «санду-президент»: a compound the index has never seen whole is
             # searched as the phrase of its parts.
             parts = [part for part in _HYPHEN.split(word) if part]
-            return self._phrase(wq.Phrase(node.fieldname, parts, boost=node.boost))
+            found = self._phrase(wq.Phrase(node.fieldname, parts, boost=node.boost))
+            return wq.Or(found) if isinstance(found, _Words) else found
         found = self._lemmas(word)
         self.words.append((word, frozenset(found)))
         if self.thesaurus is not None and found[:1] in self.thesaurus:
@@ -380,19 +389,25 @@ def _without_frequent_words(query: wq.Query, reader: "IndexReader") -> wq.Query:
 
     Such words barely change the ranking (their IDF is near zero) but make
     Whoosh score most of the index; the proximity re-ranker still sees them.
-    Kept when every word is that frequent.
+    Kept when no other word is in the index at all.
     """
     if type(query) is not wq.Or:
         return query
     total = max(reader.doc_count(), 1)
 
     def frequent(part: wq.Query) -> bool:
-        terms = [t for t in part.iter_all_terms() if t[0] == "body"]
-        # A word with its thesaurus variants goes when the word itself is that common.
-        return any(reader.doc_frequency(*t) / total > FREQUENT_WORD_SHARE for t in terms)
+        # Judged by the body, whichever field the part searches (a one-word
+        # query's parts are its head and body terms); a word with its thesaurus
+        # variants goes when the word itself is that common.
+        words = {text for field, text in part.iter_all_terms() if field in RANKED_FIELDS}
+        return any(reader.doc_frequency("body", word) / total > FREQUENT_WORD_SHARE for word in words)
+
+    def found(part: wq.Query) -> bool:
+        return any(reader.doc_frequency(*t) for t in part.iter_all_terms())
 
     kept = [part for part in query.subqueries if not frequent(part)]
-    return wq.Or(kept) if kept else query
+    # Nothing left that the index has (the rare word was a typo): keep them all.
+    return wq.Or(kept) if any(found(part) for part in kept) else query
 
 
 def plan_query(

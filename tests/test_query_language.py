@@ -169,6 +169,24 @@ def test_an_unknown_compound_is_searched_as_its_parts(index):
     assert ids(index.search("Ростов-на-Дону")) == ["t-rostov"]
 
 
+@pytest.mark.parametrize(
+    "text",
+    ["title:совета-министров", "совета-министров ANDNOT Лавров", "Лавров -совета-министров",
+     "NOT совета-министров", "(совета-министров)", "Лавров ANDMAYBE совета-министров"],
+)
+@pytest.mark.parametrize("match", ["any", "all"])
+def test_an_unknown_compound_anywhere_in_a_query_is_searched(index, text, match):
+    index.search(text, match=match)  # no error, whatever the compound's place
+
+
+def test_an_excluded_quotation_stays_a_phrase_in_any_term_queries(fresh_index):
+    fresh_index.add([
+        {"id": "surname-only", "body": "Министр и Шор выступили."},
+        {"id": "full-name", "body": "Министр выступил. Илан Шор ответил."},
+    ])
+    assert ids(fresh_index.search('министр -"Илан Шор"', match="any")) == ["surname-only"]
+
+
 @pytest.mark.parametrize("fast", [False, True], ids=["whoosh-scoring", "vectorised-scoring"])
 def test_date_options_keep_boundary_days_and_leave_out_undated_documents(fresh_index, monkeypatch, fast):
     import search.index as index_module

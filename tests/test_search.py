@@ -169,6 +169,19 @@ def test_words_in_most_documents_are_left_out_of_any_term_queries(fresh_index):
     assert [hit.id for hit in fresh_index.search("Молдова визит", match="any")] == ["d3"]
 
 
+def test_a_frequent_word_is_kept_when_the_other_words_are_unknown(fresh_index):
+    """«Молдова визитт»: dropping «Молдова» would leave only a typo."""
+    fresh_index.add([{"id": f"d{n}", "body": f"Молдова сообщение {n}"} for n in range(10)])
+    assert len(fresh_index.search("Молдова визитт", match="any").hits) == 10
+
+
+def test_a_one_word_query_of_a_frequent_word_searches_the_body_too(fresh_index):
+    filler = " ".join(["сообщение"] * 70)  # past the lead (the head field)
+    fresh_index.add([{"id": f"lead{n}", "body": f"Переговоры {n}."} for n in range(5)])
+    fresh_index.add([{"id": "late", "body": f"{filler} Переговоры."}])
+    assert "late" in {hit.id for hit in fresh_index.search("переговоры", match="any", collapse=False)}
+
+
 def test_a_name_read_as_another_word_still_finds_its_other_forms(fresh_index):
     """pymorphy reads «Шор» as «шоры» (blinkers) but «Шора», «Шору» as «шор»:
     the typed word, a lemma of the index, joins the query's lemmas."""
