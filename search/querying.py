@@ -93,12 +93,6 @@ class QueryPlan:
         return isinstance(self.query, type(wq.NullQuery))
 
 
-class _Words(list):
-    """The words of a quotation in an any-term query, one query each: in an
-    OR they join their neighbours as separate words, so that one frequent
-    word (see _without_frequent_words) drops itself, not the quotation."""
-
-
 def _weight(field: str) -> float:
     return QUERY_FIELD_WEIGHTS.get(field, 1.0)
 
@@ -157,8 +151,7 @@ class _Rewriter:
         if isinstance(node, wq.Term):
             return self._term(node)
         if isinstance(node, wq.Phrase):
-            found = self._phrase(node)
-            return wq.Or(found) if isinstance(found, _Words) else found
+            return self._phrase(node)
         if isinstance(node, (wq.Prefix, wq.Wildcard)):
             pattern = fold_yo(node.text.lower())
             if isinstance(node, wq.Prefix):
@@ -176,14 +169,7 @@ class _Rewriter:
                 return a if b is None else (None if isinstance(node, wq.AndNot) else b)
             return type(node)(a, b)
         if isinstance(node, wq.CompoundQuery):
-            children = []
-            for child in self._rewrite_children(node):
-                if isinstance(child, _Words) and type(node) is wq.Or:
-                    children.extend(child)  # each word of a quotation counts on its own
-                elif isinstance(child, _Words):
-                    children.append(wq.Or(child))
-                elif child is not None:
-                    children.append(child)
+            children = [c for c in self._rewrite_children(node) if c is not None]
             if not children:
                 return None
             return children[0] if len(children) == 1 else type(node)(children, boost=node.boost)
@@ -193,9 +179,12 @@ class _Rewriter:
             node.fieldname = "exact"
         return node
 
-    def _rewrite_children(self, node: wq.CompoundQuery) -> list["wq.Query | _Words | None"]:
+    def _rewrite_children(self, node: wq.CompoundQuery) -> list[wq.Query | None]:
         """Rewrite the children of a group, replacing runs of plain words that
-        form a multi-word thesaurus entry («Кыргызская Республика») as a whole."""
+        form a multi-word thesaurus entry («Кыргызская Республика») as a whole.
+        In an any-term OR, the words of a quotation join it one by one, so that
+        a frequent word among them (see _without_frequent_words) drops itself,
+        not the quotation."""
         children = list(node.subqueries)
         rewritten: list[wq.Query | None] = []
         position = 0
@@ -207,7 +196,12 @@ class _Rewriter:
                 position += length
             else:
                 child = children[position]
-                rewritten.append(self._phrase(child) if isinstance(child, wq.Phrase) else self.rewrite(child))
+                found = self.rewrite(child)
+                quotation = isinstance(child, wq.Phrase) and type(found) is wq.Or
+                if quotation and self.match == "any" and type(node) is wq.Or:
+                    rewritten.extend(found.subqueries)
+                else:
+                    rewritten.append(found)
                 position += 1
         return rewritten
 
@@ -305,8 +299,7 @@ class _Rewriter:
             # «санду-президент»: a compound the index has never seen whole is
             # searched as the phrase of its parts.
             parts = [part for part in _HYPHEN.split(word) if part]
-            found = self._phrase(wq.Phrase(node.fieldname, parts, boost=node.boost))
-            return wq.Or(found) if isinstance(found, _Words) else found
+            return self._phrase(wq.Phrase(node.fieldname, parts, boost=node.boost))
         found = self._lemmas(word)
         self.words.append((word, frozenset(found)))
         if self.thesaurus is not None and found[:1] in self.thesaurus:
@@ -352,7 +345,7 @@ class _Rewriter:
         fields = RANKED_FIELDS if node.fieldname == "text" else (node.fieldname,)
         return self._lemma_query(found, fields, node.boost)
 
-    def _phrase(self, node: wq.Phrase) -> "wq.Query | _Words | None":
+    def _phrase(self, node: wq.Phrase) -> wq.Query | None:
         if node.fieldname == "exact":
             forms = [normal_form(w) for w in node.words]
             self.forms.update(forms)
@@ -374,13 +367,13 @@ class _Rewriter:
             # Ranking by any of the words: the words of a quotation count on
             # their own; the re-ranker rewards them standing together (a
             # phrase query here costs much and adds little).
-            words = _Words(
+            words = [
                 wq.Or([wq.Term(f, lemma, boost=_weight(f)) for lemma in found for f in fields])
                 for word, found in zip(node.words, per_word)
                 if not (self.drop_stop_words and normal_form(word) in STOP_WORDS)
-            )
+            ]
             if words:
-                return words
+                return wq.Or(words)
         return queries[0] if len(queries) == 1 else wq.Or(queries)
 
 
