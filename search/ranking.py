@@ -97,6 +97,8 @@ def evidence(
     sizes = [sum(reader.doc_frequency("body", lemma) for lemma in lemmas) for lemmas in concepts]
     present = [index for index, size in enumerate(sizes) if size]
     subject = min(present, key=sizes.__getitem__) if present else None
+    # One query word needs only its first mention in the body.
+    fields = ("body", "head") if len(concepts) >= 2 else ("body",)
     per_doc: dict[int, list[tuple[int, int]]] = {}
     found = {docnum: Evidence() for docnum in docnums}
     for index, lemmas in enumerate(concepts):
@@ -104,7 +106,7 @@ def evidence(
             if index == subject:
                 for docnum in postings.postings("title", lemma).positions(ordered):
                     found[docnum].first = 0
-            for field in ("body", "head") if len(concepts) >= 2 else ("body",):
+            for field in fields:
                 offset = 0 if field == "body" else -1_000_000  # keep head and body apart
                 for docnum, positions in postings.postings(field, lemma).positions(ordered).items():
                     per_doc.setdefault(docnum, []).extend((p + offset, index) for p in positions)
