@@ -36,6 +36,9 @@ if TYPE_CHECKING:  # writing and inspecting modules are imported when used: sear
     from search.overview import Stats, Timeline
     from search.documents import Document  # noqa: F401
     from search.indexing import AddReport
+    from search.concordance import Concordance
+    from search.export import Export
+    from search.keyness import KeyTerms
 
 DocumentLike = "Document | Mapping[str, Any] | Record | Problem"
 # From this many documents on, plain word queries are scored with numpy.
@@ -406,3 +409,105 @@ class Index:
         if docnum is None:
             raise SearchError(f"no document with id {doc_id!r} in {self.path}")
         return searcher, docnum
+
+    # -- the analyst's toolkit: every matching document --------------------
+
+    def _matching(self, query: str, match: str, since, until, synonyms: bool, order: str):
+        from search.matching import matching_documents
+
+        searcher = self.searcher()
+        self._use_lemma_table()
+        found = matching_documents(
+            searcher,
+            query,
+            self.ambiguity,
+            match=match,
+            since=date_bound(since, end=False),
+            until=date_bound(until, end=True),
+            synonyms=synonyms,
+            order=order,
+        )
+        return searcher, found
+
+    def export(
+        self,
+        query: str,
+        *,
+        match: str = "all",
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        synonyms: bool = True,
+        sort: str = "newest",
+    ) -> Export:
+        """Every document matching ``query``, whole, as an iterable
+        :class:`search.export.Export` (``len()`` is the count; iterating reads
+        one document at a time, so memory does not grow with the set).
+
+        The filters are those of :meth:`search`; ``sort`` is ``newest``,
+        ``oldest``, ``relevance`` or ``index`` (the order documents were added).
+        There is no fallback to any-term matching: ask ``match="any"``.
+        """
+        from search.export import Export
+
+        searcher, found = self._matching(query, match, since, until, synonyms, sort)
+        return Export(self, searcher, found)
+
+    def concordance(
+        self,
+        query: str,
+        *,
+        width: int = 40,
+        sort: str = "date",
+        limit: int | None = None,
+        match: str = "all",
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        synonyms: bool = True,
+    ) -> Concordance:
+        """Keyword in context: every occurrence of the query's words (in any
+        inflection) in the bodies of the matching documents, with ``width``
+        characters each side; ``sort`` by ``date``, ``source``, ``left`` or
+        ``right`` context; at most ``limit`` lines (``total`` counts all).
+        The thesaurus widens the set of documents, but the occurrences shown
+        are of the words typed («Киргизия», not «Кыргызстан»)."""
+        from search.concordance import build_concordance
+        from search.querying import plan_query
+
+        searcher, found = self._matching(query, match, since, until, synonyms, "index")
+        terms = plan_query(query, match, self.ambiguity, searcher.reader()).terms if synonyms else found.plan.terms
+        with self._reading():
+            return build_concordance(searcher, found, terms, self._forms_of(terms.lemmas), width, sort, limit)
+
+    def _forms_of(self, lemmas: frozenset[str]) -> set[str] | None:
+        """Every form of these lemmas in the index, from the lemma table (None
+        without one: then occurrences are found through the lemmatiser)."""
+        path = self._lemma_table_path()
+        if self.ambiguity not in lemma_table.POLICIES or not path.exists():
+            return None
+        table = lemma_table.LemmaTable(path)
+        try:
+            forms = table.forms_of(lemma for lemma in lemmas if CYRILLIC.search(lemma))
+        finally:
+            table.close()
+        return forms | {lemma for lemma in lemmas if not CYRILLIC.search(lemma)}
+
+    def significant_terms(
+        self,
+        query: str,
+        *,
+        top: int = 20,
+        by: str | None = None,
+        match: str = "all",
+        since: dt.date | str | None = None,
+        until: dt.date | str | None = None,
+        synonyms: bool = True,
+    ) -> KeyTerms:
+        """The lemmas most over-represented in the documents matching
+        ``query`` against the rest of the index, by log-likelihood G² (see
+        :mod:`search.keyness`); function words and the query's own words
+        left out. ``by="year"`` also gives the top terms of each year."""
+        from search.keyness import significant_terms
+
+        searcher, found = self._matching(query, match, since, until, synonyms, "index")
+        with self._reading():
+            return significant_terms(searcher, found, self.ambiguity, top, by)

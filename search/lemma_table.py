@@ -148,3 +148,17 @@ class LemmaTable:
 
     def close(self) -> None:
         self._connection.close()
+
+    def forms_of(self, wanted: Iterable[str]) -> set[str]:
+        """Every form in the table one of whose lemmas is in ``wanted``: one
+        pass over the table inside SQLite (it has no index by lemma), forms
+        with one lemma (all of them under ``top``) compared whole."""
+        wanted = sorted(set(wanted))
+        if not wanted:
+            return set()
+        marks = ",".join("?" * len(wanted))
+        rows = self._connection.execute(
+            f"SELECT form, lemmas FROM forms WHERE lemmas IN ({marks}) OR instr(lemmas, ' ') > 0", wanted
+        )
+        chosen = set(wanted)
+        return {form for form, joined in rows if " " not in joined or not chosen.isdisjoint(joined.split(" "))}
