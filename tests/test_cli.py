@@ -89,7 +89,9 @@ def test_query_prints_ranked_hits_with_snippets(runner, cli_index):
 
 
 def test_forced_colour_paints_the_matched_words(runner, cli_index):
-    result = run(runner, "query", "Японию", "--index", cli_index, env={"FORCE_COLOR": "1", "NO_COLOR": ""})
+    # --lines 0: the whole snippet, so that the painted text is the plain one, wrapped.
+    painted_env = {"FORCE_COLOR": "1", "NO_COLOR": ""}
+    result = run(runner, "query", "Японию", "--index", cli_index, "--lines", "0", env=painted_env)
     assert result.exit_code == 0
     plain = run(runner, "query", "Японию", "--index", cli_index).stdout
     painted = result.stdout

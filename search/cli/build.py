@@ -187,7 +187,12 @@ def remove(ids: tuple[str, ...], index_path: Path, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps({"removed": removed, "requested": len(ids), "documents": remaining}))
     else:
-        click.echo(f"Removed {removed} of {len(ids)} document(s); the index now holds {remaining} documents.")
+        from search.cli.render import plural
+
+        click.echo(
+            f"Removed {removed:,} of {plural(len(ids), 'document')}; "
+            f"the index now holds {plural(remaining, 'document')}."
+        )
     if removed == 0:
         raise SystemExit(1)
 
@@ -209,6 +214,7 @@ def check(index_path: Path, as_json: bool) -> None:
       search check --index /tmp/dip --json
     """
     from search.checking import check_index
+    from search.cli.render import plural
 
     report = check_index(index_path)
     if as_json:
@@ -216,8 +222,9 @@ def check(index_path: Path, as_json: bool) -> None:
     else:
         status = "OK" if report.ok else "PROBLEMS FOUND"
         click.echo(
-            f"{status}: {index_path} holds {report.documents} documents in {report.segments} segment(s) "
-            f"({report.deleted} deleted awaiting merge), schema version {report.schema_version}, "
+            f"{status}: {index_path} holds {plural(report.documents, 'document')} in "
+            f"{plural(report.segments, 'segment')} ({report.deleted:,} deleted awaiting merge), "
+            f"schema version {report.schema_version}, "
             f"{report.size_bytes / 1e6:.1f} MB."
         )
         for problem in report.problems:

@@ -110,3 +110,33 @@ def library_errors(function: Callable[..., Any]) -> Callable[..., Any]:
             raise SystemExit(EXIT_INTERRUPTED) from None
 
     return wrapper
+
+
+def format_option(choices: tuple[str, ...] = ("table", "json", "jsonl", "csv", "tsv"), default: str = "table"):
+    """``--format``, with ``--json`` kept as a synonym of ``--format jsonl``
+    (JSON Lines, what ``--json`` always printed); passes ``output_format``."""
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        @click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(choices),
+            default=None,
+            help=f"Output format [default: {default}]; columns in README, \"Output formats\".",
+        )
+        @click.option("--json", "as_json", is_flag=True, help="The same as --format jsonl.")
+        @functools.wraps(function)
+        def wrapper(*args: Any, output_format: str | None, as_json: bool, **kwargs: Any) -> Any:
+            if as_json and output_format not in (None, "jsonl"):
+                raise click.UsageError(f"--json means --format jsonl; it cannot go with --format {output_format}")
+            return function(*args, output_format="jsonl" if as_json else output_format or default, **kwargs)
+
+        return wrapper
+
+    return decorate
+
+
+def bom_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--bom", is_flag=True, help="Start CSV/TSV output with a UTF-8 byte-order mark (for Excel)."
+    )(function)

@@ -8,13 +8,25 @@ import click
 
 from search.cli.options import (
     EXIT_NO_RESULTS,
+    bom_option,
     color_option,
     date_options,
+    format_option,
     index_option,
-    json_option,
     library_errors,
     limit_option,
 )
+
+
+def lines_option(function):
+    return click.option(
+        "--lines",
+        "snippet_lines",
+        type=click.IntRange(0, 100),
+        default=3,
+        show_default=True,
+        help="Screen lines of snippet per hit on a terminal; 0 for all of it.",
+    )(function)
 
 
 @click.command()
@@ -36,7 +48,9 @@ from search.cli.options import (
 @click.option("--no-synonyms", is_flag=True, help="Do not expand names with the thesaurus.")
 @click.option("--no-collapse", is_flag=True, help="Show every copy of a republished release separately.")
 @click.option("--explain", is_flag=True, help="Show how the query was understood (on stderr).")
-@json_option
+@lines_option
+@format_option()
+@bom_option
 @color_option
 @library_errors
 def query(
@@ -53,7 +67,9 @@ def query(
     no_synonyms: bool,
     no_collapse: bool,
     explain: bool,
-    as_json: bool,
+    snippet_lines: int,
+    output_format: str,
+    bom: bool,
 ) -> None:
     """Search the index for QUERY and print the best matches.
 
@@ -70,6 +86,8 @@ def query(
       search query "санкции" --sort newest --limit 5 --since 2022
       search query '"совет министров" СНГ -Минск' --facets
       search query "заявление МИД о ситуации на Ближнем Востоке" --any --json
+      search query "Лавров" --lines 0            # whole snippets
+      search query "Лавров" -n 100 --format csv --bom > hits.csv
     """
     from search.cli import render
     from search.index import Index
@@ -91,7 +109,7 @@ def query(
             synonyms=not no_synonyms,
             collapse=not no_collapse,
         )
-    render.report(results, as_json=as_json, explain=explain)
+    render.report(results, output_format, explain=explain, snippet_lines=snippet_lines, bom=bom)
     if results.total == 0:
         raise SystemExit(EXIT_NO_RESULTS)
 
@@ -100,22 +118,25 @@ def query(
 @click.argument("doc_id", metavar="ID")
 @index_option
 @limit_option
-@json_option
+@lines_option
+@format_option()
+@bom_option
 @color_option
 @library_errors
-def similar(doc_id: str, index_path: Path, limit: int, as_json: bool) -> None:
+def similar(doc_id: str, index_path: Path, limit: int, snippet_lines: int, output_format: str, bom: bool) -> None:
     """Show the documents most like document ID (sharing its key words).
 
     \b
     Example:
       search similar mid-2017-0320-japan
       search similar mid-2017-0320-japan -n 3 --json
+      search similar mid-2017-0320-japan --format tsv
     """
     from search.cli import render
     from search.index import Index
 
     with Index.open(index_path) as ix:
         results = ix.similar(doc_id, limit=limit)
-    render.report(results, as_json=as_json, explain=False)
+    render.report(results, output_format, snippet_lines=snippet_lines, bom=bom)
     if results.total == 0:
         raise SystemExit(EXIT_NO_RESULTS)

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from search.indexing import AddReport
     from search.snippets import Snippet
 
+from search.cli.layout import compact_snippet
+
 HIGHLIGHT = "bold yellow"
 MAX_PROBLEMS_SHOWN = 20
 
@@ -56,8 +58,12 @@ def _is_terminal(err: bool) -> bool:
     return bool(os.environ.get("FORCE_COLOR")) or bool(isatty and isatty())
 
 
-def emit(lines: Sequence[Line], err: bool = False) -> None:
-    """Print styled lines: painted by Rich on a terminal, plain text otherwise."""
+def emit(lines: Sequence[Line], err: bool = False, hanging: bool = False) -> None:
+    """Print styled lines: painted by Rich on a terminal, plain text otherwise.
+
+    With ``hanging``, a line that starts with an indent (or a rank such as
+    «  1. ») wraps on a terminal with its continuation lines indented as far.
+    """
     if not _is_terminal(err):
         click.echo("\n".join("".join(text for text, _ in line) for line in lines), err=err)
         return
@@ -65,7 +71,20 @@ def emit(lines: Sequence[Line], err: bool = False) -> None:
 
     console = stderr() if err else stdout()
     for line in lines:
-        console.print(Text.assemble(*line))
+        rest, indent = _hanging(line) if hanging else (line, 0)
+        if not indent:
+            console.print(Text.assemble(*line))
+            continue
+        wrapped = Text.assemble(*rest).wrap(console, max(console.width - indent, 20))
+        head = Text.assemble(line[0])
+        for number, part in enumerate(wrapped):
+            console.print(Text.assemble(head if number == 0 else " " * indent, part), no_wrap=True, crop=False)
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """«1 document», «2 documents», «1,234 documents» (``plural_form`` for irregular nouns)."""
+    word = singular if count == 1 else (plural_form or singular + "s")
+    return f"{count:,} {word}"
 
 
 def notice(message: str) -> None:
@@ -97,18 +116,30 @@ def highlighted(text: str, spans: Sequence[Sequence[int]], base: str = "") -> "T
     return Text.assemble(*segments(text, spans, base))
 
 
-def results(found: "SearchResults", next_hint: str = "--page {page}") -> None:
-    """Numbered hits: title, date · source · score, snippet, URL."""
+# On a terminal a hit's snippet takes at most this many screen lines (--lines).
+SNIPPET_LINES = 3
+# Hit lines are indented this far; their wrapped lines too.
+INDENT = 5
+
+
+def results(found: "SearchResults", next_hint: str = "--page {page}", snippet_lines: int = SNIPPET_LINES) -> None:
+    """Numbered hits: title, date · source · score, snippet, URL.
+
+    On a terminal each line wraps under its own text (indented like the
+    metadata), and the snippet is cut to ``snippet_lines`` screen lines (0:
+    whole); piped, every hit is printed whole, a line per field.
+    """
     if found.total == 0:
         emit([[(f"No documents match «{found.query}».", "")]], err=True)
         return
     first = (found.page - 1) * found.limit + 1
     if not found.hits:
-        emit([[(f"Page {found.page} is past the last page ({found.pages}) of {found.total} results.", "")]])
+        emit([[(f"Page {found.page} is past the last page ({found.pages}) of {plural(found.total, 'result')}.", "")]])
         return
     last = first + len(found.hits) - 1
-    noun = "result" if found.total == 1 else "results"
-    lines: list[Line] = [[(f"{found.total} {noun} for «{found.query}»; {first}–{last} shown", "dim")]]
+    lines: list[Line] = [[(f"{plural(found.total, 'result')} for «{found.query}»; {first}–{last} shown", "dim")]]
+    fits = _snippet_fits(snippet_lines)
+    pad = " " * INDENT
     for hit in found.hits:
         lines.append([])
         title = segments(hit.title or "(untitled)", hit.title_highlights, "bold")
@@ -122,22 +153,57 @@ def results(found: "SearchResults", next_hint: str = "--page {page}") -> None:
             )
             if part
         )
-        lines.append([("     " + meta, "dim")])
-        lines.append([("     ", ""), *_snippet(hit.snippet)])
+        lines.append([(pad, ""), (meta, "dim")])
+        snippet = hit.snippet if fits is None else compact_snippet(hit.snippet, fits)
+        lines.append([(pad, ""), *_snippet(snippet)])
         if hit.url:
-            lines.append([("     " + hit.url, "blue")])
+            lines.append([(pad, ""), (hit.url, "blue")])
         if hit.copies:
             sources = ", ".join(dict.fromkeys(copy.source or copy.id for copy in hit.copies))
-            noun = "copy" if len(hit.copies) == 1 else "copies"
-            lines.append([(f"     +{len(hit.copies)} {noun}: {sources}", "dim")])
+            lines.append([(pad, ""), (f"+{plural(len(hit.copies), 'copy', 'copies')}: {sources}", "dim")])
     if found.pages > found.page:
         hint = next_hint.format(page=found.page + 1)
         lines += [[], [(f"Page {found.page} of {found.pages}: next page with {hint}", "dim")]]
-    emit(lines)
+    emit(lines, hanging=True)
+
+
+def _snippet_fits(snippet_lines: int):
+    """A test of whether a snippet takes at most ``snippet_lines`` lines at the
+    terminal's width after the indent; None when nothing is to be cut (piped
+    output, or 0 lines asked)."""
+    if snippet_lines <= 0 or not _is_terminal(False):
+        return None
+    from rich.text import Text
+
+    console = stdout()
+    width = max(console.width - INDENT, 20)
+
+    def fits(text: str) -> bool:
+        return len(Text(text).wrap(console, width)) <= snippet_lines
+
+    return fits
 
 
 def _snippet(snippet: "Snippet") -> Line:
     return segments(snippet.text, snippet.highlights)
+
+
+def _hanging(line: Line) -> tuple[Line, int]:
+    """A line's leading segment (indent or rank) and how far its wrapped
+    lines are indented: under the text that follows it."""
+    if len(line) > 1 and line[0][0].strip(" 0123456789.") == "":
+        return line[1:], len(line[0][0])
+    return line, 0
+
+
+def hit_record(hit) -> dict:
+    """A hit as one CSV/TSV row (README, "Output formats")."""
+    record = hit.to_json()
+    record["copies"] = [copy["id"] for copy in record["copies"]]
+    return record
+
+
+HIT_COLUMNS = ("rank", "id", "title", "date", "source", "url", "score", "snippet", "copies")
 
 
 def results_json(found: "SearchResults") -> None:
@@ -149,7 +215,39 @@ def results_json(found: "SearchResults") -> None:
         click.echo(json.dumps({"total": found.total, "facets": found.facets.to_json()}, ensure_ascii=False))
 
 
-def report(found: "SearchResults", as_json: bool, explain: bool, next_hint: str = "--page {page}") -> None:
+def results_formatted(found: "SearchResults", output_format: str, bom: bool = False) -> None:
+    """The hits as one JSON document, CSV or TSV (``jsonl``: see :func:`results_json`)."""
+    from search.cli.formats import output_stream, write_records
+
+    if output_format == "jsonl":
+        results_json(found)
+        return
+    with output_stream(None) as stream:
+        if output_format == "json":
+            envelope = {
+                "query": found.query,
+                "total": found.total,
+                "match": found.match,
+                "page": found.page,
+                "limit": found.limit,
+                "notices": found.notices,
+                "suggestion": found.suggestion,
+            }
+            if found.facets is not None:
+                envelope["facets"] = found.facets.to_json()
+            write_records((hit.to_json() for hit in found.hits), "json", HIT_COLUMNS, stream, envelope=envelope, key="hits")
+        else:
+            write_records((hit_record(hit) for hit in found.hits), output_format, HIT_COLUMNS, stream, bom=bom)
+
+
+def report(
+    found: "SearchResults",
+    output_format: str = "table",
+    explain: bool = False,
+    next_hint: str = "--page {page}",
+    snippet_lines: int = SNIPPET_LINES,
+    bom: bool = False,
+) -> None:
     """Everything a search has to say: notes, suggestion, hits, facets."""
     if explain and found.explanation:
         emit([[("query: ", "bold cyan"), (found.explanation, "")]], err=True)
@@ -157,10 +255,10 @@ def report(found: "SearchResults", as_json: bool, explain: bool, next_hint: str 
         notice(message)
     if found.suggestion:
         notice(f"Did you mean «{found.suggestion}»?")
-    if as_json:
-        results_json(found)
+    if output_format != "table":
+        results_formatted(found, output_format, bom)
         return
-    results(found, next_hint)
+    results(found, next_hint, snippet_lines)
     if found.facets is not None and found.total:
         facets(found)
 
@@ -217,14 +315,14 @@ def build_progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         TextColumn("{task.percentage:>3.0f}%"),
-        TextColumn("{task.fields[docs]} docs · {task.fields[rate]} docs/s"),
+        TextColumn("{task.fields[docs]} · {task.fields[rate]}"),
         TimeElapsedColumn(),
         TextColumn("ETA"),
         TimeRemainingColumn(),
         console=console,
         transient=True,
     )
-    task = progress.add_task("indexing", total=max(reader.total_bytes, 1), docs=0, rate="–")
+    task = progress.add_task("indexing", total=max(reader.total_bytes, 1), docs=plural(0, "doc"), rate="– docs/s")
     started = time.perf_counter()
     last = 0.0
 
@@ -237,8 +335,8 @@ def build_progress(
         if now - last < 0.1:
             return
         last = now
-        rate = count / (now - started) if now > started else 0.0
-        progress.update(task, completed=reader.bytes_done, docs=count, rate=f"{rate:,.0f}")
+        rate = build_rate(count, now - started) or "– docs/s"
+        progress.update(task, completed=reader.bytes_done, docs=plural(count, "doc"), rate=rate)
 
     with progress:
         yield on_progress
@@ -259,14 +357,34 @@ def build_summary(report: "AddReport", index_path: Path, ignored: Sequence[str] 
             errors.print(Text(f"… and {len(problems) - MAX_PROBLEMS_SHOWN} more {title}s", style=style))
     if ignored:
         errors.print(
-            Text(f"ignored {len(ignored)} file(s) of unsupported type, e.g. {ignored[0]}", style="dim")
+            Text(f"ignored {plural(len(ignored), 'file')} of unsupported type, e.g. {ignored[0]}", style="dim")
         )
-    handled = report.added + report.updated + report.unchanged
-    rate = handled / report.seconds if report.seconds else 0.0
     console = stdout()
-    console.print(
-        f"Indexed into {index_path}/ in {report.seconds:.1f} s ({rate:,.0f} docs/s): "
-        f"{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
-        f"{report.removed} removed, {len(report.skipped)} skipped; {report.duplicates} near-duplicates "
-        f"found. The index now holds {report.documents} documents."
+    console.print(build_sentence(report, index_path))
+
+
+# A build's speed is worth stating only over enough documents and time.
+RATE_MIN_DOCUMENTS = 10
+RATE_MIN_SECONDS = 0.5
+
+
+def build_rate(documents: int, seconds: float) -> str | None:
+    """«23 docs/s», or None when the build was too small or quick for a rate to mean anything."""
+    if documents < RATE_MIN_DOCUMENTS or seconds < RATE_MIN_SECONDS:
+        return None
+    rate = documents / seconds
+    return f"{rate:,.1f} docs/s" if rate < 10 else f"{rate:,.0f} docs/s"
+
+
+def build_sentence(report: "AddReport", index_path: Path) -> str:
+    """The one-line summary of a build, singular and plural right."""
+    handled = report.added + report.updated + report.unchanged
+    rate = build_rate(handled, report.seconds)
+    timing = f"in {report.seconds:.1f} s" + (f" ({rate})" if rate else "")
+    duplicates = plural(report.duplicates, "near-duplicate")
+    return (
+        f"Indexed into {index_path}/ {timing}: "
+        f"{report.added:,} added, {report.updated:,} updated, {report.unchanged:,} unchanged, "
+        f"{report.removed:,} removed, {len(report.skipped):,} skipped; {duplicates} found. "
+        f"The index now holds {plural(report.documents, 'document')}."
     )

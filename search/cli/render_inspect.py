@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from rich.table import Table
 from rich.text import Text
 
-from search.cli.render import highlighted, stdout
+from search.cli.render import highlighted, plural, stdout
 
 if TYPE_CHECKING:
     from search.diagnostics import Analysis
@@ -63,7 +63,8 @@ def timeline(found: "Timeline") -> None:
     console.print(table)
     dated = found.total - found.undated
     tail = f", {found.undated} undated" if found.undated else ""
-    console.print(Text(f"{found.total} documents: {dated} dated across {len(found.counts)} {found.by}s{tail}", style="dim"))
+    periods = plural(len(found.counts), found.by)
+    console.print(Text(f"{plural(found.total, 'document')}: {dated:,} dated across {periods}{tail}", style="dim"))
 
 
 def stats(found: "Stats", index_path: Path) -> None:
@@ -80,7 +81,7 @@ def stats(found: "Stats", index_path: Path) -> None:
         ("documents", f"{found.documents:,}"),
         ("dates", dates),
         ("sources", f"{found.source_count:,}"),
-        ("size", f"{found.size_bytes / 1e6:.1f} MB in {found.segments} segment(s)"),
+        ("size", f"{found.size_bytes / 1e6:.1f} MB in {plural(found.segments, 'segment')}"),
         ("terms", ", ".join(f"{name} {count:,}" for name, count in found.terms.items())),
         ("schema", f"version {found.schema_version}, ambiguity policy {found.ambiguity}"),
         ("last build", found.last_build or "never"),

@@ -96,7 +96,7 @@ class Shell:
             self.query, limit=self.limit, page=self.page, sort=self.sort, match=self.match,
             since=self.since, until=self.until,
         )
-        render.report(self.results, as_json=False, explain=False, next_hint="n")
+        render.report(self.results, next_hint="n")
 
     def _next(self, _: str) -> None:
         if self.results is not None and self.page < self.results.pages:
@@ -127,7 +127,7 @@ class Shell:
 
         hit = self._hit(argument)
         self.results = self.ix.similar(hit.id, limit=self.limit)
-        render.report(self.results, as_json=False, explain=False)
+        render.report(self.results)
 
     def _set_sort(self, argument: str) -> None:
         if argument not in ("relevance", "newest", "oldest", "date"):
@@ -226,7 +226,7 @@ def shell(index_path: Path, limit: int) -> None:
         ix.analyze("загрузка словарей")  # load the morphology now, not at the first query
         session = Shell(ix, limit)
         _enable_line_editing()
-        render.stdout().print(f"{len(ix):,} documents in {index_path}. Type a query, :help for commands, Ctrl-D to leave.")
+        render.stdout().print(f"{render.plural(len(ix), 'document')} in {index_path}. Type a query, :help for commands, Ctrl-D to leave.")
         while True:
             try:
                 line = input(PROMPT)
