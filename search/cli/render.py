@@ -58,7 +58,7 @@ def _is_terminal(err: bool) -> bool:
     return bool(os.environ.get("FORCE_COLOR")) or bool(isatty and isatty())
 
 
-def emit(lines: Sequence[Line], err: bool = False, hanging: bool = False) -> None:
+def emit(lines: Sequence[Line], err: bool = False, hanging: bool = False, crop: bool = False) -> None:
     """Print styled lines: painted by Rich on a terminal, plain text otherwise.
 
     With ``hanging``, a line that starts with an indent (or a rank such as
@@ -73,7 +73,7 @@ def emit(lines: Sequence[Line], err: bool = False, hanging: bool = False) -> Non
     for line in lines:
         rest, indent = _hanging(line) if hanging else (line, 0)
         if not indent:
-            console.print(Text.assemble(*line))
+            console.print(Text.assemble(*line), no_wrap=crop or None, crop=True)
             continue
         wrapped = Text.assemble(*rest).wrap(console, max(console.width - indent, 20))
         head = Text.assemble(line[0])
