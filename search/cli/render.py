@@ -330,7 +330,9 @@ def build_progress(
         nonlocal last
         now = time.perf_counter()
         if phase == "committing":
-            progress.update(task, description="committing (merging segments)", completed=reader.total_bytes)
+            progress.update(
+                task, description="committing (merging segments)", completed=reader.total_bytes, docs=plural(count, "doc")
+            )
             return
         if now - last < 0.1:
             return
