@@ -205,4 +205,7 @@ def _document_lemmas(searcher: Searcher, docnums: list[int], policy: str) -> lis
         every_form |= forms
     table = known_lemmas(every_form, policy)
     lemma_of = {form: table.get(form) or lemmas(form, policy) for form in every_form}
+    if all(len(found) == 1 for found in lemma_of.values()):  # one lemma a form (the «top» policy)
+        single = {form: found[0] for form, found in lemma_of.items()}
+        return [(docnum, set(map(single.__getitem__, forms))) for docnum, forms in forms_by_doc]
     return [(docnum, {lemma for form in forms for lemma in lemma_of[form]}) for docnum, forms in forms_by_doc]
