@@ -509,5 +509,11 @@ class Index:
         from search.keyness import significant_terms
 
         searcher, found = self._matching(query, match, since, until, synonyms, "index")
-        with self._reading():
-            return significant_terms(searcher, found, self.ambiguity, top, by)
+        path = self._lemma_table_path()
+        table = lemma_table.LemmaTable(path) if self.ambiguity in lemma_table.POLICIES and path.exists() else None
+        try:
+            with self._reading():
+                return significant_terms(searcher, found, self.ambiguity, top, by, table.lemma_strings if table else None)
+        finally:
+            if table is not None:
+                table.close()

@@ -33,7 +33,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from whoosh.searching import Searcher
 
@@ -119,10 +119,18 @@ def log_likelihood(a: int, n: int, b: int, rest: int) -> float:
 
 
 def significant_terms(
-    searcher: Searcher, found: MatchingSet, policy: str, top: int = DEFAULT_TOP, by: str | None = None
+    searcher: Searcher,
+    found: MatchingSet,
+    policy: str,
+    top: int = DEFAULT_TOP,
+    by: str | None = None,
+    lookup: Callable[[set[str]], dict[str, str]] | None = None,
 ) -> KeyTerms:
     """The ``top`` key terms of ``found`` against the rest of the index, and
-    with ``by="year"`` those of each year's documents too."""
+    with ``by="year"`` those of each year's documents too. ``lookup`` gives
+    the stored lemmas of many forms at once (the lemma table's
+    :meth:`~search.lemma_table.LemmaTable.lemma_strings`); forms it lacks,
+    or all without it, are lemmatised here."""
     if not 1 <= top <= MAX_TOP:
         raise ValueError(f"top must be from 1 to {MAX_TOP}")
     if by not in (None, "year"):
@@ -130,7 +138,7 @@ def significant_terms(
     reader = searcher.reader()
     index_documents = searcher.doc_count()
     excluded = FUNCTION_LEMMAS | found.plan.terms.lemmas | found.plan.terms.forms
-    doc_lemmas = _document_lemmas(searcher, found.docnums, policy)
+    doc_lemmas = _document_lemmas(searcher, found.docnums, policy, lookup)
     overall: Counter[str] = Counter()
     per_year: dict[int, Counter[str]] = {}
     year_sizes: Counter[int] = Counter()
@@ -188,7 +196,9 @@ def _top_terms(counts: Counter[str], n: int, total: int, excluded, top: int, in_
     return [entry[2] for entry in sorted(best, key=lambda e: (-e[0], e[1]))]
 
 
-def _document_lemmas(searcher: Searcher, docnums: list[int], policy: str) -> list[tuple[int, set[str]]]:
+def _document_lemmas(
+    searcher: Searcher, docnums: list[int], policy: str, lookup: Callable[[set[str]], dict[str, str]] | None
+) -> list[tuple[int, set[str]]]:
     """Each document's distinct body lemmas (numbers and one-letter words left out).
 
     The forms of all documents are lemmatised together: one lookup in the
@@ -203,9 +213,13 @@ def _document_lemmas(searcher: Searcher, docnums: list[int], policy: str) -> lis
         forms = set(_LETTERS.findall(body.lower().replace("ё", "е")))
         forms_by_doc.append((docnum, forms))
         every_form |= forms
-    table = known_lemmas(every_form, policy)
-    lemma_of = {form: table.get(form) or lemmas(form, policy) for form in every_form}
-    if all(len(found) == 1 for found in lemma_of.values()):  # one lemma a form (the «top» policy)
-        single = {form: found[0] for form, found in lemma_of.items()}
-        return [(docnum, set(map(single.__getitem__, forms))) for docnum, forms in forms_by_doc]
-    return [(docnum, {lemma for form in forms for lemma in lemma_of[form]}) for docnum, forms in forms_by_doc]
+    if lookup is not None:
+        lemma_of = lookup(every_form)
+    else:
+        lemma_of = {form: " ".join(found) for form, found in known_lemmas(every_form, policy).items()}
+    for form in every_form - lemma_of.keys():
+        lemma_of[form] = " ".join(lemmas(form, policy))
+    if not any(" " in joined for joined in lemma_of.values()):  # one lemma a form (the «top» policy)
+        return [(docnum, set(map(lemma_of.__getitem__, forms))) for docnum, forms in forms_by_doc]
+    split = {form: joined.split(" ") for form, joined in lemma_of.items()}
+    return [(docnum, {lemma for form in forms for lemma in split[form]}) for docnum, forms in forms_by_doc]

@@ -24,6 +24,8 @@ _BATCH = 5000
 MMAP_BYTES = 256 * 1024 * 1024
 # Forms per batched lookup (SQLite allows 32,766 parameters a statement).
 _LOOKUP_BATCH = 500
+# Forms per statement when looking up tens of thousands (significant terms).
+_BULK_BATCH = 5000
 _learned_files = count()
 
 
@@ -144,6 +146,17 @@ class LemmaTable:
                 f"SELECT form, lemmas FROM forms WHERE form IN ({marks})", batch
             ):
                 found[form] = tuple(joined.split(" "))
+        return found
+
+    def lemma_strings(self, forms: Iterable[str]) -> dict[str, str]:
+        """The lemmas of those of ``forms`` the table has, as stored (joined by
+        spaces): for tens of thousands of forms at once, in large batches."""
+        forms = list(forms)
+        found: dict[str, str] = {}
+        for start in range(0, len(forms), _BULK_BATCH):
+            batch = forms[start : start + _BULK_BATCH]
+            marks = ",".join("?" * len(batch))
+            found.update(self._connection.execute(f"SELECT form, lemmas FROM forms WHERE form IN ({marks})", batch))
         return found
 
     def close(self) -> None:
