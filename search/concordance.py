@@ -105,11 +105,12 @@ def occurrence_finder(terms: MatchTerms, forms: set[str] | None) -> Callable[[st
 
 
 def _fold(text: str) -> str:
-    """Lowercase, ё as е, every hyphen as ``-``: how the lemma table writes forms."""
-    return text.lower().translate(_FOLDING)
-
-
-_FOLDING = str.maketrans({"ё": "е", "\u2010": "-", "\u2011": "-"})
+    """Lowercase, ё as е, every hyphen as ``-``: how the lemma table writes
+    forms (``replace`` rather than ``translate``: many times faster on Cyrillic)."""
+    folded = text.lower().replace("ё", "е")
+    if "\u2010" in folded or "\u2011" in folded:
+        folded = folded.replace("\u2010", "-").replace("\u2011", "-")
+    return folded
 
 
 def _trie_pattern(words: set[str]) -> str:

@@ -426,6 +426,7 @@ class Index:
             until=date_bound(until, end=True),
             synonyms=synonyms,
             order=order,
+            scorer=self._scorer(searcher),
         )
         return searcher, found
 
