@@ -18,8 +18,9 @@ the set than in the rest are kept (G² is large for rare ones too). About
 scores in the hundreds.
 
 The set's counts come from reading its documents' bodies: each distinct
-word form is lemmatised once (through the index's lemma table), each
-document counted once per lemma. The rest of the index comes from the body
+word form is lemmatised once (through the index's lemma table, which holds
+every form the index has; a form it lacks is no index word and is left
+out), each document counted once per lemma. The rest of the index comes from the body
 field's document frequencies, looked up only for the candidates that can
 still reach the top: a term in ``a`` documents of the set scores at most what
 it would if no other document had it, so once that bound falls below the
@@ -137,7 +138,7 @@ def significant_terms(
         raise ValueError("by must be None or 'year'")
     reader = searcher.reader()
     index_documents = searcher.doc_count()
-    excluded = FUNCTION_LEMMAS | found.plan.terms.lemmas | found.plan.terms.forms
+    excluded = FUNCTION_LEMMAS | found.plan.terms.lemmas | found.plan.terms.forms | {""}
     doc_lemmas = _document_lemmas(searcher, found.docnums, policy, lookup)
     overall: Counter[str] = Counter()
     per_year: dict[int, Counter[str]] = {}
@@ -214,11 +215,15 @@ def _document_lemmas(
         forms_by_doc.append((docnum, forms))
         every_form |= forms
     if lookup is not None:
+        # The table holds every word form of the index: a form it lacks is
+        # no index word (this scan splits words at digits, the index does
+        # not: «2019года»), so it counts for no lemma ("", dropped later).
         lemma_of = lookup(every_form)
+        lemma_of.update(dict.fromkeys(every_form - lemma_of.keys(), ""))
     else:
         lemma_of = {form: " ".join(found) for form, found in known_lemmas(every_form, policy).items()}
-    for form in every_form - lemma_of.keys():
-        lemma_of[form] = " ".join(lemmas(form, policy))
+        for form in every_form - lemma_of.keys():
+            lemma_of[form] = " ".join(lemmas(form, policy))
     if not any(" " in joined for joined in lemma_of.values()):  # one lemma a form (the «top» policy)
         return [(docnum, set(map(lemma_of.__getitem__, forms))) for docnum, forms in forms_by_doc]
     split = {form: joined.split(" ") for form, joined in lemma_of.items()}

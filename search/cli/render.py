@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 import click
 
+from search.cli.layout import compact_snippet
+
 if TYPE_CHECKING:
     from rich.console import Console
     from rich.text import Text
@@ -26,8 +28,6 @@ if TYPE_CHECKING:
     from search.index import SearchResults
     from search.indexing import AddReport
     from search.snippets import Snippet
-
-from search.cli.layout import compact_snippet
 
 HIGHLIGHT = "bold yellow"
 MAX_PROBLEMS_SHOWN = 20
@@ -63,6 +63,7 @@ def emit(lines: Sequence[Line], err: bool = False, hanging: bool = False, crop: 
 
     With ``hanging``, a line that starts with an indent (or a rank such as
     «  1. ») wraps on a terminal with its continuation lines indented as far.
+    With ``crop``, lines wider than the terminal are cut at its edge instead.
     """
     if not _is_terminal(err):
         click.echo("\n".join("".join(text for text, _ in line) for line in lines), err=err)
