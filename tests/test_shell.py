@@ -83,10 +83,11 @@ def test_ctrl_d_leaves(shell):
 
 def test_build_on_a_terminal_draws_progress_for_downloads_and_indexing(server, tmp_path, releases_path):
     """What is checked does not depend on timing: Rich draws a bar once when it
-    starts and once when it stops whatever the refresh thread does, and the
-    summary is compared with its line breaks collapsed (the terminal wraps it
-    at 100 columns, and where depends on the temporary path and the build's
-    duration: a busy machine once split «8 added» across two lines)."""
+    starts and once when it stops whatever its refresh thread does, and the
+    output is compared with its line breaks collapsed. (Rich wraps the summary
+    at the terminal's 100 columns, and where depends on the temporary path and
+    on how long the build took, so the words looked for could straddle a break
+    on a slow run.)"""
     root, base = server
     (root / "releases.jsonl").write_bytes(releases_path.read_bytes())
     env = dict(os.environ, SEARCH_CACHE=str(tmp_path / "cache"), COLUMNS="100", LINES="40")
