@@ -79,21 +79,52 @@ def matching_documents(
 
 
 def _fast(scorer, plan: QueryPlan, order: str) -> list[int] | None:
-    """The matching documents through the vectorised scorer, None if it
-    cannot score this query."""
+    """The matching documents through the vectorised scorer's posting
+    reader, None if it cannot read this query. Only ranking needs scores
+    (and the field lengths behind them, slow to load in a fresh process);
+    finding the documents needs only the posting lists."""
     if scorer is None:
         return None
     from search.fastscore import Unsupported
 
-    try:
-        scored = scorer.score(plan.query)
-    except Unsupported:
-        return None
     if order == "relevance":
+        try:
+            scored = scorer.score(plan.query)
+        except Unsupported:
+            return None
         return [docnum for docnum, _ in scored.top(max(scored.total, 1))]
+    matched = _matched(scorer.stats, plan.query)
+    if matched is None:
+        return None
     import numpy
 
-    return [int(docnum) for docnum in numpy.flatnonzero(scored.matched)]
+    return [int(docnum) for docnum in numpy.flatnonzero(matched & scorer.stats.live)]
+
+
+def _matched(stats, query):
+    """A mask of the documents a plain word query (terms under AND, OR and
+    best-of) matches, or None for any other shape."""
+    import numpy
+    from whoosh import query as wq
+
+    from search.bestof import BestOf
+    from search.postings import UnreadablePostings
+
+    if type(query) is wq.Term:
+        mask = numpy.zeros(stats.size, dtype=bool)
+        try:
+            ids = numpy.frombuffer(stats.postings(query.fieldname, query.text).ids, dtype=numpy.int64)
+        except UnreadablePostings:
+            return None
+        mask[ids] = True
+        return mask
+    if type(query) in (wq.And, wq.Or, BestOf) and query.subqueries:
+        parts = [_matched(stats, part) for part in query.subqueries]
+        if any(part is None for part in parts):
+            return None
+        combine = numpy.logical_and if type(query) is wq.And else numpy.logical_or
+        return combine.reduce(parts)
+    return None
 
 
 def _bounds(searcher: Searcher, since: dt.date | None, until: dt.date | None) -> tuple[int, int]:

@@ -310,3 +310,21 @@ def test_messages_count_in_the_singular_and_plural(runner, tmp_path):
     assert found.stdout.startswith("1 result for")
     removed = run(runner, "remove", "a", "--index", tmp_path / "ix")
     assert "Removed 1 of 1 document; the index now holds 0 documents." in removed.stdout
+
+
+@pytest.mark.parametrize("text", ["Лавров", "Лавров визит", "Киргизия OR Япония", '"министр иностранных дел"', "source:mid.ru Лавров", "Лавр*"])
+def test_posting_lists_find_the_same_documents_as_whoosh(bundled, text):
+    """Large indexes find the matching set from posting lists (numpy); small
+    ones through Whoosh's matchers. Forced here on the bundled index."""
+    from search import fastscore, ranking
+    from search.matching import matching_documents
+
+    with Index.open(bundled) as ix:
+        searcher = ix.searcher()
+        scorer = fastscore.Scorer(fastscore.Statistics(searcher), ranking.BM25_B, ranking.BM25_K1, {})
+        for order in ("index", "newest", "relevance"):
+            whoosh = matching_documents(searcher, text, ix.ambiguity, order=order)
+            fast = matching_documents(searcher, text, ix.ambiguity, order=order, scorer=scorer)
+            assert whoosh.docnums and sorted(fast.docnums) == sorted(whoosh.docnums)
+            if order != "relevance":
+                assert fast.docnums == whoosh.docnums
