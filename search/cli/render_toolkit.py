@@ -132,7 +132,7 @@ def key_terms(found: "KeyTerms", output_format: str, bom: bool = False) -> None:
     if not found.terms:
         lines.append([("(no term stands out: too few documents, or none over-represented)", "dim")])
     if found.by:
-        lines += [[], [(f"by year (the top terms of each year's documents against the rest of the index)", "bold")]]
+        lines += [[], [("by year (the top terms of each year's documents against the rest of the index)", "bold")]]
         for year, count, terms in found.years:
             listed = ", ".join(term.term for term in terms) or "—"
             lines.append([(f"{year}  ", "bold"), (f"{plural(count, 'document'):>14}  ", "dim"), (listed, "")])
