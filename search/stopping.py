@@ -1,0 +1,88 @@
+"""Stop requests: Ctrl-C, SIGTERM and SIGHUP all mean "stop, keeping the index whole".
+
+A build defers them to safe points (between documents) so that nothing is
+half-written; elsewhere a command raises :class:`Interrupted`, as Python does
+for Ctrl-C. The exit status is 128 + the signal's number (130, 143, 129).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from contextlib import contextmanager
+from typing import Any, Iterator
+
+STOP_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop signal arrived; ``signum`` says which (SIGINT for plain Ctrl-C)."""
+
+    def __init__(self, signum: int = signal.SIGINT):
+        super().__init__(signal_name(signum))
+        self.signum = signum
+
+
+def signal_name(signum: int) -> str:
+    return signal.Signals(signum).name
+
+
+def exit_status(error: BaseException) -> int:
+    """The conventional exit status of a process stopped by ``error``'s signal."""
+    return 128 + getattr(error, "signum", signal.SIGINT)
+
+
+class DeferredStop:
+    """Records a stop signal instead of acting on it; :attr:`signum` is the first one."""
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    @property
+    def requested(self) -> bool:
+        return self.signum is not None
+
+    def _handle(self, signum: int, frame: Any) -> None:
+        if self.signum is None:
+            self.signum = signum
+
+    def interrupted(self) -> Interrupted:
+        return Interrupted(self.signum or signal.SIGINT)
+
+
+_active: DeferredStop | None = None
+
+
+@contextmanager
+def deferred() -> Iterator[DeferredStop]:
+    """Defer stop signals while the block runs; nested blocks share one record.
+
+    Signal handlers can only be set in the main thread: elsewhere the record
+    never fills (the signal reaches whatever the main thread runs).
+    """
+    global _active
+    if _active is not None or threading.current_thread() is not threading.main_thread():
+        yield _active or DeferredStop()
+        return
+    stop = _active = DeferredStop()
+    previous = {signum: signal.signal(signum, stop._handle) for signum in STOP_SIGNALS}
+    try:
+        yield stop
+    finally:
+        _active = None
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+
+def _raise(signum: int, frame: Any) -> None:
+    raise Interrupted(signum)
+
+
+def raise_on_stop_signals() -> None:
+    """Make SIGTERM and SIGHUP (and Ctrl-C) raise :class:`Interrupted`, so a
+    command stops the way Ctrl-C stops it; for the command-line tool."""
+    if threading.current_thread() is threading.main_thread():
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, _raise)
