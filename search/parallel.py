@@ -40,7 +40,9 @@ STOP_WORKER = signal.SIGUSR1
 CLEANUP_SECONDS = 3
 # Seconds between checks while waiting on a queue.
 POLL_SECONDS = 0.5
-# Batches waiting for each indexing process: a stopped build finishes what is queued.
+# Documents a batch, and batches waiting for each indexing process: a stopped
+# build indexes what is queued before it commits, so both are kept small.
+BATCH_DOCUMENTS = 25
 QUEUED_PER_PROCESS = 1
 _PR_SET_PDEATHSIG = 1
 
@@ -161,7 +163,9 @@ class SupervisedMpWriter(MpWriter):
 
     def __init__(self, ix: Any, procs: int, **kwargs: Any):
         # Our own lock guards the index: Whoosh's would be inherited by the processes.
-        super().__init__(ix, procs=procs, multisegment=True, subargs=dict(kwargs), _lk=False, **kwargs)
+        super().__init__(
+            ix, procs=procs, batchsize=BATCH_DOCUMENTS, multisegment=True, subargs=dict(kwargs), _lk=False, **kwargs
+        )
         self.jobqueue = multiprocessing.Queue(procs * QUEUED_PER_PROCESS)
         self.resultqueue = multiprocessing.Queue()
         self._segments: dict[int, Any] = {}

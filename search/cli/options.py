@@ -111,7 +111,9 @@ def library_errors(function: Callable[..., Any]) -> Callable[..., Any]:
         except SearchError as error:
             raise CliError(str(error)) from None
         except KeyboardInterrupt as error:
-            click.echo("Interrupted.", err=True)
+            signum = getattr(error, "signum", None)
+            by = f" by {error}" if signum and exit_status(error) != EXIT_INTERRUPTED else ""
+            click.echo(f"Interrupted{by}.", err=True)
             raise SystemExit(exit_status(error)) from None
 
     return wrapper
