@@ -217,8 +217,7 @@ class Index:
                 except Exception:  # a full disk may fail closing too
                     pass
                 raise
-            self._record_commit()
-            self._extend_lemma_table(None)
+            self._record_commit()  # no new words: the lemma table stays as it is
         return deleted
 
     @contextmanager
@@ -231,9 +230,10 @@ class Index:
         with write_errors.reported(self.path, outcome), store.write_lock(self.path):
             store.remove_leftovers(self.path)
             try:
-                yield
+                with write_errors.reported(self.path, outcome):  # the free space before the cleanup
+                    yield
             except BaseException:
-                store.remove_leftovers(self.path)
+                store.remove_leftovers(self.path, failed=True)
                 raise
 
     def _record_commit(self) -> None:
@@ -245,20 +245,18 @@ class Index:
         self._meta["toc_generation"] = self._ix.latest_generation()
         store.write_meta(self.path, self._meta)
 
-    def _extend_lemma_table(self, report: AddReport | None) -> None:
+    def _extend_lemma_table(self, report: AddReport) -> None:
         """Extend the lemma table after a commit (seconds on a large build).
 
         Skipped when a stop was asked for, and given up on a stop signal: a
         table left as it was only leaves forms for queries to lemmatise with
         pymorphy3 until the next build extends it."""
-        if report is not None and report.interrupted:
+        if report.interrupted:
             return
         try:
             with write_errors.reported(self.path, LEMMAS_NOT_EXTENDED):
                 self._update_lemma_table()
         except KeyboardInterrupt as error:
-            if report is None:
-                raise
             report.stopped_by(getattr(error, "signum", signal.SIGINT))
 
     def _update_lemma_table(self) -> None:

@@ -190,7 +190,7 @@ def write_documents(
     if procs > 1:
         writer: SegmentWriter = _ParallelWriter(ix, procs, limitmb=WRITER_LIMIT_MB, codec=store.codec())
     else:
-        writer = ix.writer(limitmb=WRITER_LIMIT_MB, codec=store.codec())
+        writer = ix.writer(limitmb=WRITER_LIMIT_MB, codec=store.codec(), _lk=False)  # ours is the lock
     use_term_pool(writer)
     with stopping.deferred() as stop:
         try:

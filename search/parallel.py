@@ -151,7 +151,7 @@ def _transportable(error: BaseException) -> BaseException:
     if isinstance(error, WriteFailed):
         return error
     if isinstance(error, OSError) and error.errno in WriteFailed.ERRNOS:
-        return WriteFailed(error.errno, error.strerror, error.filename)
+        return WriteFailed.of(error, error.filename)
     return SubWriterFailed(f"an indexing process failed ({type(error).__name__}: {error})")
 
 

@@ -21,6 +21,7 @@ from whoosh.codec.whoosh3 import W3Codec
 from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 
+from search import lemma_table
 from search.errors import IndexNotFoundError, IndexVersionError, SearchError
 from search.locking import LOCK_FILE, write_lock  # noqa: F401 (the lock lives there)
 from search.schema import SCHEMA_VERSION, build_schema
@@ -143,11 +144,15 @@ def now() -> str:
     return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
 
 
-def remove_leftovers(path: Path) -> None:
+def remove_leftovers(path: Path, failed: bool = False) -> None:
     """Delete what interrupted or failed writes left in the index directory:
     every generation's files but the current one's, the current one's files
     that no committed state names (segments, table-of-contents drafts), and
-    temporary folders. Only under the write lock."""
+    temporary folders; after a ``failed`` write, also the lemmas its indexing
+    processes left for the lemma table. Only under the write lock."""
+    if failed:
+        for policy in lemma_table.POLICIES:
+            lemma_table.remove_learned(path, policy)
     try:
         current = read_meta(path)["generation"]
     except SearchError:

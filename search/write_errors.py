@@ -31,6 +31,13 @@ class WriteFailed(OSError):
         code for code in (errno.ENOSPC, getattr(errno, "EDQUOT", None), errno.EROFS, errno.EFBIG) if code
     )
 
+    @classmethod
+    def of(cls, error: OSError, path: str | None) -> "WriteFailed":
+        """The failure, with the space left when it happened (a cleanup frees some)."""
+        failure = cls(error.errno, error.strerror, path)
+        failure.free = _free_space(Path(path)) if path else None  # pickled along, to the main process
+        return failure
+
 
 class _NamedFile:
     """A file open for writing whose write errors carry its path."""
@@ -40,7 +47,7 @@ class _NamedFile:
         self._path = path
 
     def _failed(self, error: OSError) -> WriteFailed:
-        return WriteFailed(error.errno, error.strerror, self._path)
+        return WriteFailed.of(error, self._path)
 
     def write(self, data: Any) -> int:
         try:
@@ -78,7 +85,7 @@ class NamingStorage(FileStorage):
         try:
             file = open_for_writing(path, mode)
         except OSError as error:
-            raise WriteFailed(error.errno, error.strerror, path) from None
+            raise WriteFailed.of(error, path) from None
         return StructFile(_NamedFile(file, path), name=name, **kwargs)
 
     def temp_storage(self, name: str | None = None) -> "NamingStorage":
@@ -86,7 +93,7 @@ class NamingStorage(FileStorage):
         try:
             return storage.create()
         except OSError as error:
-            raise WriteFailed(error.errno, error.strerror, storage.folder) from None
+            raise WriteFailed.of(error, storage.folder) from None
 
 
 def open_for_writing(path: str, mode: str) -> Any:
@@ -102,7 +109,7 @@ def naming(path: Path) -> Iterator[None]:
     except WriteFailed:
         raise
     except OSError as error:
-        raise WriteFailed(error.errno, error.strerror, str(path)) from None
+        raise WriteFailed.of(error, str(path)) from None
 
 
 def as_write_error(error: BaseException) -> WriteFailed | None:
@@ -110,7 +117,7 @@ def as_write_error(error: BaseException) -> WriteFailed | None:
     if isinstance(error, WriteFailed):
         return error
     if isinstance(error, OSError) and error.errno in WriteFailed.ERRNOS:
-        return WriteFailed(error.errno, error.strerror, error.filename)
+        return WriteFailed.of(error, error.filename)
     if isinstance(error, sqlite3.OperationalError):
         text = str(error)
         if "disk is full" in text or "readonly database" in text:
@@ -119,10 +126,11 @@ def as_write_error(error: BaseException) -> WriteFailed | None:
 
 
 def describe(error: WriteFailed, index_path: Path, outcome: str) -> str:
-    """One line: what could not be written, why, the space left there, and ``outcome``."""
+    """One line: what could not be written, why, the space left on its disk, and ``outcome``."""
     target = Path(error.filename) if error.filename else index_path
     reason = error.strerror or os.strerror(error.errno or 0)
-    return f"could not write {target}: {reason} ({_free_space(target)}); {outcome}"
+    free = getattr(error, "free", None) or _free_space(target)
+    return f"could not write {target}: {reason} ({free}); {outcome}"
 
 
 def _free_space(target: Path) -> str:
@@ -133,7 +141,7 @@ def _free_space(target: Path) -> str:
         free = shutil.disk_usage(folder).free
     except OSError:
         return "free space unknown"
-    return f"{_size(free)} free in {folder}"
+    return f"{_size(free)} free there"
 
 
 def _size(count: int) -> str:
