@@ -153,10 +153,13 @@ class Index:
         the JSONL format. Unchanged documents are skipped, unusable ones are
         reported in the returned :class:`AddReport`; everything is committed
         at once at the end, or nothing is. ``prune`` also deletes documents
-        whose source file has vanished. On Ctrl-C, ``keep_partial`` commits
-        the documents read so far (``report.interrupted``); otherwise nothing
-        is written and ``KeyboardInterrupt`` propagates. ``procs=2`` indexes
-        in two processes (worth it for large inputs).
+        whose source file has vanished. On Ctrl-C, SIGTERM or SIGHUP (called
+        in the main thread), ``keep_partial`` commits the documents read so
+        far (``report.interrupted``, ``report.signal``);
+        otherwise nothing is written and ``KeyboardInterrupt`` propagates.
+        ``procs=2`` indexes in two processes (worth it for large inputs). A
+        failure to write raises :class:`IndexWriteError` and leaves the index
+        as it was.
         """
         from search.indexing import write_documents
 
