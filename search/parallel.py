@@ -80,11 +80,19 @@ class TiedSubWriterTask(SubWriterTask):
         self._job_file: str | None = None
 
     def run(self) -> None:
+        self.writer = None
+        try:
+            self._work()
+        except _Stopped:  # told to stop, or the parent is gone: say nothing, leave nothing
+            self._clean_up()
+            os._exit(1)
+
+    def _work(self) -> None:
+        # Until the handler is set, the stop signal's default action ends the process.
+        signal.signal(STOP_WORKER, self._stop)
         for signum in stopping.STOP_SIGNALS:
             signal.signal(signum, signal.SIG_IGN)
-        signal.signal(STOP_WORKER, self._stop)
         die_with_parent(STOP_WORKER)
-        self.writer = None
         try:
             self._check_parent()  # it may have died before the request above
             ix = self.storage.open_index(self.indexname)
@@ -95,24 +103,26 @@ class TiedSubWriterTask(SubWriterTask):
                 self._process_file(*job)
                 self._job_file = None
             segment = self.writer._finalize_segment()
+            # Finished: a stop now (the build failed elsewhere) leaves the segment to the
+            # main process's cleanup rather than breaking into the report.
+            signal.signal(STOP_WORKER, signal.SIG_IGN)
+            self._report("done", segment)
         except _Stopped:
-            self._clean_up()
-            os._exit(1)
+            raise
         except BaseException as error:  # report it; the parent says what happened
+            signal.signal(STOP_WORKER, signal.SIG_IGN)
             self._clean_up()
             self._report("failed", _transportable(error))
             os._exit(1)
-        self._report("done", segment)
 
-    def _stop(self, signum: int, frame: Any) -> None:
-        signal.signal(STOP_WORKER, signal.SIG_IGN)
+    def _stop(self, signum: int = 0, frame: Any = None) -> None:
+        signal.signal(STOP_WORKER, signal.SIG_IGN)  # once is enough
         signal.alarm(CLEANUP_SECONDS)  # SIGALRM ends the process if cleaning up hangs
         raise _Stopped
 
     def _check_parent(self) -> None:
         if os.getppid() != self.parent_pid:
-            signal.alarm(CLEANUP_SECONDS)
-            raise _Stopped
+            self._stop()
 
     def _next_job(self) -> tuple[str, int] | None:
         while True:
