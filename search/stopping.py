@@ -7,6 +7,7 @@ for Ctrl-C. The exit status is 128 + the signal's number (130, 143, 129).
 
 from __future__ import annotations
 
+import os
 import signal
 import threading
 from contextlib import contextmanager
@@ -47,12 +48,17 @@ class DeferredStop:
     def _handle(self, signum: int, frame: Any) -> None:
         if self.signum is None:
             self.signum = signum
+        elif _second_stop_message is not None:
+            # Asked twice: stop at once, as SIGKILL would (the index is crash-safe).
+            os.write(2, _second_stop_message.format(signal=signal_name(signum)).encode())
+            os._exit(128 + signum)
 
     def interrupted(self) -> Interrupted:
         return Interrupted(self.signum or signal.SIGINT)
 
 
 _active: DeferredStop | None = None
+_second_stop_message: str | None = None
 
 
 @contextmanager
@@ -80,9 +86,15 @@ def _raise(signum: int, frame: Any) -> None:
     raise Interrupted(signum)
 
 
-def raise_on_stop_signals() -> None:
+def raise_on_stop_signals(second_stop_message: str | None = None) -> None:
     """Make SIGTERM and SIGHUP (and Ctrl-C) raise :class:`Interrupted`, so a
-    command stops the way Ctrl-C stops it; for the command-line tool."""
+    command stops the way Ctrl-C stops it; for the command-line tool.
+
+    With ``second_stop_message`` (``{signal}`` is replaced), a second stop
+    signal during a deferred stop prints it and ends the process at once,
+    instead of waiting for the commit of what was read."""
+    global _second_stop_message
+    _second_stop_message = second_stop_message
     if threading.current_thread() is threading.main_thread():
         for signum in STOP_SIGNALS:
             signal.signal(signum, _raise)

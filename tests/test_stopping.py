@@ -244,3 +244,30 @@ def test_a_lock_held_by_a_running_build_is_still_refused(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_second_sigterm_stops_at_once(tmp_path):
+    """The first SIGTERM commits what was read, which takes a while; a second one
+    ends the build at once, as SIGKILL would, and the index stays at a commit."""
+    source = tmp_path / "docs.jsonl"
+    write_corpus(source, "a", DOCUMENTS * 2)
+    index = tmp_path / "index"
+    with Index.create(index) as ix:
+        ix.add([{"id": "seed", "body": "министр переговоры"}])
+    build = start_build(index, source)
+    assert wait_until(lambda: len(workers_of(build.pid)) == 2), "the indexing processes did not start"
+    build.send_signal(signal.SIGTERM)
+    time.sleep(0.2)  # not a timing assumption: either way the outcome below holds
+    if build.poll() is None:
+        build.send_signal(signal.SIGTERM)
+    out, err = build.communicate(timeout=300)
+    assert wait_until(lambda: not build_processes(build.pid)), build_processes(build.pid)
+    assert build.returncode == 143, err
+    assert "Traceback" not in err
+    assert "Stopped at once by a second SIGTERM" in err or "Interrupted by SIGTERM: committed the" in err
+    assert_lock_free(index)
+    assert 1 <= documents_in(index) <= DOCUMENTS * 2 + 1
+    assert check_index(index).ok
+    rerun = start_build(index, source)
+    assert rerun.wait(timeout=600) == 0, rerun.stderr.read()
+    assert documents_in(index) == DOCUMENTS * 2 + 1

@@ -29,6 +29,13 @@ PARALLEL_MIN_BYTES = 10_000_000
 COMPRESSION_RATIO = 4
 
 
+# Said when a second stop signal ends a build at once.
+SECOND_STOP = (
+    "Stopped at once by a second {signal}: the index is at its last commit, and what this build "
+    "left is removed by the next; run the same build again to finish.\n"
+)
+
+
 def _default_sources() -> list[Path]:
     corpus = Path(DEFAULT_CORPUS)
     if not corpus.is_dir():
@@ -121,7 +128,7 @@ def build(
     from search.errors import IndexVersionError
     from search.index import Index
 
-    stopping.raise_on_stop_signals()
+    stopping.raise_on_stop_signals(SECOND_STOP)
     reader = CorpusReader(
         list(sources) or _default_sources(),
         ReadOptions(_field_overrides(fields)),
