@@ -11,7 +11,7 @@ import os
 import signal
 import threading
 from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 STOP_SIGNALS = tuple(
     getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
@@ -86,15 +86,24 @@ def _raise(signum: int, frame: Any) -> None:
     raise Interrupted(signum)
 
 
-def raise_on_stop_signals(second_stop_message: str | None = None) -> None:
+def raise_on_stop_signals(second_stop_message: str | None = None) -> Callable[[], None]:
     """Make SIGTERM and SIGHUP (and Ctrl-C) raise :class:`Interrupted`, so a
     command stops the way Ctrl-C stops it; for the command-line tool.
 
     With ``second_stop_message`` (``{signal}`` is replaced), a second stop
     signal during a deferred stop prints it and ends the process at once,
-    instead of waiting for the commit of what was read."""
+    instead of waiting for the commit of what was read. Returns what puts
+    things back as they were."""
     global _second_stop_message
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
     _second_stop_message = second_stop_message
-    if threading.current_thread() is threading.main_thread():
-        for signum in STOP_SIGNALS:
-            signal.signal(signum, _raise)
+    previous = {signum: signal.signal(signum, _raise) for signum in STOP_SIGNALS}
+
+    def restore() -> None:
+        global _second_stop_message
+        _second_stop_message = None
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+
+    return restore

@@ -128,7 +128,7 @@ def build(
     from search.errors import IndexVersionError
     from search.index import Index
 
-    stopping.raise_on_stop_signals(SECOND_STOP)
+    click.get_current_context().call_on_close(stopping.raise_on_stop_signals(SECOND_STOP))
     reader = CorpusReader(
         list(sources) or _default_sources(),
         ReadOptions(_field_overrides(fields)),
@@ -201,7 +201,7 @@ def remove(ids: tuple[str, ...], index_path: Path, as_json: bool) -> None:
     from search import stopping
     from search.index import Index
 
-    stopping.raise_on_stop_signals()
+    click.get_current_context().call_on_close(stopping.raise_on_stop_signals())
     with Index.open(index_path) as ix:
         removed = ix.delete(ids)
         remaining = len(ix)
