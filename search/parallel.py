@@ -12,6 +12,9 @@ result before silently dropping a missing one. Here:
   supervisor may send to the whole group: the main process decides;
 - the main process watches its indexing processes: one that dies, or fails to
   write, fails the build at once with what happened.
+
+Linux sends the parent-death signal when the *thread* that started the
+process ends: a writer must be used (and committed) in one thread, as it is.
 """
 
 from __future__ import annotations
