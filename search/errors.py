@@ -23,5 +23,9 @@ class IndexLockedError(SearchError):
     """Another process is writing the index."""
 
 
+class IndexWriteError(SearchError):
+    """The index could not be written (full disk, quota, read-only directory)."""
+
+
 class SourceError(SearchError):
     """A corpus source given by the user cannot be read at all."""

@@ -13,6 +13,7 @@ import datetime as dt
 import itertools
 import os
 import pickle
+import signal
 import struct
 import zlib
 from contextlib import contextmanager
@@ -22,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
-from search import field_text, lemma_table, morphology, ranking, store, thesaurus
+from search import field_text, lemma_table, morphology, ranking, stopping, store, thesaurus, write_errors
 from search.analysis import DEFAULT_POLICY
 from search.dates import date_bound
 from search.errors import IndexDamagedError, SearchError
@@ -45,6 +46,11 @@ DocumentLike = "Document | Mapping[str, Any] | Record | Problem"
 FAST_SCORING_MIN_DOCS = 5000
 # How reading a truncated or overwritten index file fails inside Whoosh.
 DAMAGE_ERRORS = (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError)
+# What a failed write leaves, said after the failure.
+UNCHANGED = "nothing was committed, the index is as it was"
+LEMMAS_NOT_EXTENDED = (
+    "the documents were committed, but the table of word lemmas kept for quick queries was left as it was"
+)
 
 
 class Index:
@@ -80,10 +86,19 @@ class Index:
         path = Path(path)
         if (path / store.META_FILE).exists() and not overwrite:
             raise SearchError(f"an index already exists at {path}; open it, or rebuild it")
-        with store.write_lock(path):
-            name, whoosh_index = store.new_generation(path, ambiguity)
-            meta = store.new_meta(name, ambiguity)
-            store.write_meta(path, meta)
+        outcome = "the index is as it was" if overwrite else "no index was created"
+        with write_errors.reported(path, outcome), store.write_lock(path):
+            try:
+                kept = store.read_meta(path)["generation"]
+            except SearchError:
+                kept = ""
+            try:
+                name, whoosh_index = store.new_generation(path, ambiguity)
+                meta = store.new_meta(name, ambiguity)
+                store.write_meta(path, meta)
+            except BaseException:
+                store.remove_other_generations(path, kept)
+                raise
             store.remove_other_generations(path, name)
         return cls(path, meta, whoosh_index)
 
@@ -141,23 +156,29 @@ class Index:
         the JSONL format. Unchanged documents are skipped, unusable ones are
         reported in the returned :class:`AddReport`; everything is committed
         at once at the end, or nothing is. ``prune`` also deletes documents
-        whose source file has vanished. On Ctrl-C, ``keep_partial`` commits
-        the documents read so far (``report.interrupted``); otherwise nothing
-        is written and ``KeyboardInterrupt`` propagates. ``procs=2`` indexes
-        in two processes (worth it for large inputs).
+        whose source file has vanished. On Ctrl-C, SIGTERM or SIGHUP (called
+        in the main thread), ``keep_partial`` commits the documents read so
+        far (``report.interrupted``, ``report.signal``);
+        otherwise nothing is written and ``KeyboardInterrupt`` propagates.
+        ``procs=2`` indexes in two processes (worth it for large inputs). A
+        failure to write raises :class:`IndexWriteError` and leaves the index
+        as it was.
         """
         from search.indexing import write_documents
 
-        with self._writing():
-            report = write_documents(
-                self._current(),
-                documents,
-                procs=procs,
-                on_progress=on_progress,
-                prune=prune,
-                keep_partial=keep_partial,
-            )
-            self._record_update()
+        with self._writing(UNCHANGED):
+            with stopping.deferred() as stop:
+                report = write_documents(
+                    self._current(),
+                    documents,
+                    procs=procs,
+                    on_progress=on_progress,
+                    prune=prune,
+                    keep_partial=keep_partial,
+                )
+                self._record_commit()
+            report.stopped_by(stop.signum)
+            self._extend_lemma_table(report)
         return report
 
     def rebuild(
@@ -170,51 +191,79 @@ class Index:
         """Replace the whole index with ``documents``.
 
         The new index is built beside the old one and takes its place only
-        when complete; until then searches see the old one. Interrupted or
-        failed, the new one is discarded and the old one stays.
+        when complete; until then searches see the old one. Interrupted
+        (Ctrl-C, SIGTERM, SIGHUP) or failed, the new one is discarded and the
+        old one stays.
         """
         from search.indexing import write_documents
 
-        with self._writing():
-            name, fresh = store.new_generation(self.path, self.ambiguity)
-            try:
+        with self._writing(UNCHANGED):
+            with stopping.deferred() as stop:
+                name, fresh = store.new_generation(self.path, self.ambiguity)
                 report = write_documents(fresh, documents, procs=procs, on_progress=on_progress)
-            except BaseException:
-                store.remove_other_generations(self.path, self._meta["generation"])
-                raise
-            self._meta["generation"] = name
-            self._ix = fresh
-            self._record_update()
-            store.remove_other_generations(self.path, name)
+                if stop.requested:  # arrived during the commit: still not switched
+                    raise stop.interrupted()
+                self._meta["generation"] = name
+                self._ix = fresh
+                self._record_commit()
+                store.remove_other_generations(self.path, name)
+            self._extend_lemma_table(report)
         return report
 
     def delete(self, ids: Iterable[str]) -> int:
         """Delete the documents with these ids; returns how many were found."""
-        with self._writing():
-            writer = self._current().writer(codec=store.codec())
+        with self._writing(UNCHANGED):
+            writer = self._current().writer(codec=store.codec(), _lk=False)
             try:
                 deleted = sum(writer.delete_by_term("id", doc_id) for doc_id in ids)
                 writer.commit()
             except BaseException:
-                writer.cancel()
+                try:
+                    writer.cancel()
+                except Exception:  # a full disk may fail closing too
+                    pass
                 raise
-            self._record_update()
+            self._record_commit()  # no new words: the lemma table stays as it is
         return deleted
 
-    def _writing(self):
-        return store.write_lock(self.path)
+    @contextmanager
+    def _writing(self, outcome: str) -> Iterator[None]:
+        """Hold the write lock; start from a clean directory and leave one behind
+        when the write fails; report a failure to write as one plain line.
 
-    def _record_update(self) -> None:
-        """Record a commit in the metadata straight away, then extend the lemma
-        table (seconds on a large build; a build killed meanwhile only leaves
-        forms for queries to lemmatise with pymorphy3 until the next build)."""
+        Whoosh's own lock is not taken (``_lk=False``): ours is the one, and
+        Whoosh's would be inherited by the indexing processes."""
+        with write_errors.reported(self.path, outcome), store.write_lock(self.path):
+            store.remove_leftovers(self.path)
+            try:
+                with write_errors.reported(self.path, outcome):  # the free space before the cleanup
+                    yield
+            except BaseException:
+                store.remove_leftovers(self.path, failed=True)
+                raise
+
+    def _record_commit(self) -> None:
+        """Record a commit in the metadata straight away."""
         self._meta["updated"] = store.now()
         self._meta["documents"] = self._ix.doc_count()
         # Which commit the count describes: a build killed between Whoosh's
         # commit and this record leaves the count of the commit before.
         self._meta["toc_generation"] = self._ix.latest_generation()
         store.write_meta(self.path, self._meta)
-        self._update_lemma_table()
+
+    def _extend_lemma_table(self, report: AddReport) -> None:
+        """Extend the lemma table after a commit (seconds on a large build).
+
+        Skipped when a stop was asked for, and given up on a stop signal: a
+        table left as it was only leaves forms for queries to lemmatise with
+        pymorphy3 until the next build extends it."""
+        if report.interrupted:
+            return
+        try:
+            with write_errors.reported(self.path, LEMMAS_NOT_EXTENDED):
+                self._update_lemma_table()
+        except KeyboardInterrupt as error:
+            report.stopped_by(getattr(error, "signum", signal.SIGINT))
 
     def _update_lemma_table(self) -> None:
         """Add the lemmas of new word forms to the table kept beside the index,

@@ -8,27 +8,22 @@ interrupted or failed write leaves the index exactly as it was.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import os
-import queue
-import signal
-import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from whoosh.index import FileIndex
-from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.writing import SegmentWriter
 
 from search.columns import Column
 from search.corpus import Problem, Record
 from search.documents import Document, RecordError, document_from_record
 from search.duplicates import DuplicateFinder, signature
+from search.parallel import SubWriterFailed, SupervisedMpWriter, TiedSubWriterTask  # noqa: F401 (SubWriterFailed: API)
 from search.posting_pool import TermPool, use_term_pool
-from search import field_text, lemma_table, store
-from search.errors import SearchError
+from search import field_text, lemma_table, stopping, store
 
 # Memory each Whoosh writer may use for its posting buffer before spilling.
 WRITER_LIMIT_MB = 256
@@ -47,6 +42,7 @@ class AddReport:
     seconds: float = 0.0
     documents: int = 0
     interrupted: bool = False
+    signal: str = ""
 
     @property
     def skipped(self) -> list[Problem]:
@@ -70,36 +66,17 @@ class AddReport:
             "seconds": round(self.seconds, 3),
             "documents": self.documents,
             "interrupted": self.interrupted,
+            "signal": self.signal or None,
         }
 
-
-class SubWriterFailed(SearchError):
-    """A parallel indexing process died; nothing was committed."""
-
-
-class _CheckedResultQueue:
-    """MpWriter's result queue, made to fail loudly when a sub-writer's result is missing.
-
-    Stock MpWriter waits one second per result and silently drops a missing
-    one, which would commit an index without that process's documents.
-    """
-
-    def __init__(self) -> None:
-        self._queue: Any = multiprocessing.Queue()
-
-    def put(self, item: Any, timeout: float | None = None) -> None:
-        self._queue.put(item, timeout=timeout)
-
-    def get(self, timeout: float | None = None) -> Any:
-        try:
-            return self._queue.get(timeout=60)
-        except queue.Empty:
-            raise SubWriterFailed(
-                "an indexing process stopped without finishing its work; nothing was written"
-            ) from None
+    def stopped_by(self, signum: int | None) -> None:
+        """Record that a stop signal (Ctrl-C, SIGTERM, SIGHUP) arrived: reading stopped there."""
+        if signum is not None:
+            self.interrupted = True
+            self.signal = stopping.signal_name(signum)
 
 
-class _IndexingProcess(SubWriterTask):
+class _IndexingProcess(TiedSubWriterTask):
     """Whoosh's indexing process, writing through a :class:`TermPool` and
     leaving the lemmas it worked out beside the index for its lemma table."""
 
@@ -112,38 +89,10 @@ class _IndexingProcess(SubWriterTask):
             lemma_table.save_learned(folder, policy, field_text.take_learned(policy))
 
 
-class _ParallelWriter(MpWriter):
-    """Whoosh's multiprocess writer with safer failure and interrupt handling."""
+class _ParallelWriter(SupervisedMpWriter):
+    """The multiprocess writer (see :mod:`search.parallel`) with our indexing processes."""
 
-    def __init__(self, ix: FileIndex, procs: int, **kwargs: Any):
-        super().__init__(ix, procs=procs, multisegment=True, **kwargs)
-        self.resultqueue = _CheckedResultQueue()
-
-    def _new_task(self):
-        # Sub-writers ignore Ctrl-C: the parent decides what to do and stops them.
-        if threading.current_thread() is not threading.main_thread():
-            return self._start_task()
-        previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-        try:
-            return self._start_task()
-        finally:
-            signal.signal(signal.SIGINT, previous)
-
-    def _start_task(self) -> _IndexingProcess:
-        """MpWriter's own task start, with our indexing processes."""
-        task = _IndexingProcess(
-            self.storage, self.indexname, self.jobqueue, self.resultqueue, self.subargs, self.multisegment
-        )
-        self.tasks.append(task)
-        task.start()
-        return task
-
-    def cancel(self) -> None:
-        for task in self.tasks:
-            if task.is_alive():
-                task.terminate()
-            task.join()
-        SegmentWriter.cancel(self)
+    task_class = _IndexingProcess
 
 
 def document_fields(document: Document, origin: str = "") -> dict[str, Any]:
@@ -206,27 +155,6 @@ def _as_record(item: Any, number: int) -> Record | Problem:
     return Record(location, document)
 
 
-class _DeferredInterrupt:
-    """Turns Ctrl-C into a flag checked between documents, so that a document
-    is never half-written and the final commit is never cut short."""
-
-    def __init__(self) -> None:
-        self.requested = False
-        self._previous: Any = None
-
-    def __enter__(self) -> "_DeferredInterrupt":
-        if threading.current_thread() is threading.main_thread():
-            self._previous = signal.signal(signal.SIGINT, self._handle)
-        return self
-
-    def _handle(self, signum: int, frame: Any) -> None:
-        self.requested = True
-
-    def __exit__(self, *exc_info: object) -> None:
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
-
-
 def _vanished(origin: str) -> bool:
     return bool(origin) and "://" not in origin and not os.path.exists(origin)
 
@@ -247,10 +175,11 @@ def write_documents(
     report. ``on_progress(count, phase)`` is called with the number of items
     handled, in phase ``reading``, and once more in phase ``committing`` before
     the (possibly long) final merge and commit. ``prune`` also deletes the
-    documents whose source file no longer exists. On Ctrl-C, with
-    ``keep_partial`` the documents read so far are committed and the report
-    says ``interrupted``; without it nothing is written and
-    ``KeyboardInterrupt`` is raised.
+    documents whose source file no longer exists. On Ctrl-C, SIGTERM or
+    SIGHUP, with ``keep_partial`` the documents read so far are committed and
+    the report says ``interrupted`` (and which ``signal``); without it nothing
+    is written and :class:`search.stopping.Interrupted` (a
+    ``KeyboardInterrupt``) is raised.
     """
     started = time.perf_counter()
     report = AddReport()
@@ -261,9 +190,9 @@ def write_documents(
     if procs > 1:
         writer: SegmentWriter = _ParallelWriter(ix, procs, limitmb=WRITER_LIMIT_MB, codec=store.codec())
     else:
-        writer = ix.writer(limitmb=WRITER_LIMIT_MB, codec=store.codec())
+        writer = ix.writer(limitmb=WRITER_LIMIT_MB, codec=store.codec(), _lk=False)  # ours is the lock
     use_term_pool(writer)
-    with _DeferredInterrupt() as interrupt:
+    with stopping.deferred() as stop:
         try:
             for number, item in enumerate(items, 1):
                 record = _as_record(item, number)
@@ -273,11 +202,11 @@ def write_documents(
                     _write_one(writer, record, known.hashes, finder, seen, report)
                 if on_progress:
                     on_progress(number, "reading")
-                if interrupt.requested:
+                if stop.requested:
                     break
-            if interrupt.requested and not keep_partial:
-                raise KeyboardInterrupt
-            report.interrupted = interrupt.requested
+            if stop.requested and not keep_partial:
+                raise stop.interrupted()
+            report.stopped_by(stop.signum)
             if prune and not report.interrupted:
                 for doc_id, origin in known.origins.items():
                     if doc_id not in seen and _vanished(origin):
@@ -287,11 +216,21 @@ def write_documents(
                 on_progress(number, "committing")
             writer.commit()
         except BaseException:
-            writer.cancel()
+            _cancel(writer)
             raise
+        report.stopped_by(stop.signum)  # a stop during the commit: it was let finish
     report.documents = ix.doc_count()
     report.seconds = time.perf_counter() - started
     return report
+
+
+def _cancel(writer: SegmentWriter) -> None:
+    """Discard the writer's work; a failure to close its files (a full disk)
+    is no news, and the index's leftovers are removed after the failure."""
+    try:
+        writer.cancel()
+    except Exception:
+        pass
 
 
 def _write_one(

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 from pathlib import Path
 
 import click
 
 from search.cli.options import (
     EXIT_FAILURE,
-    EXIT_INTERRUPTED,
     EXIT_PARTIAL,
     CliError,
     color_option,
@@ -27,6 +27,13 @@ DEFAULT_CORPUS = "corpus"
 PARALLEL_MIN_BYTES = 10_000_000
 # Compressed inputs hold about this many times their size in text.
 COMPRESSION_RATIO = 4
+
+
+# Said when a second stop signal ends a build at once.
+SECOND_STOP = (
+    "Stopped at once by a second {signal}: the index is at its last commit, and what this build "
+    "left is removed by the next; run the same build again to finish.\n"
+)
 
 
 def _default_sources() -> list[Path]:
@@ -101,8 +108,10 @@ def build(
     Incremental by default: a document whose id is already indexed replaces
     the old one, unchanged documents are skipped. Bad records are reported
     with file and line and skipped; the rest is indexed and committed at once.
-    Ctrl-C commits the documents read so far (with --rebuild: keeps the old
-    index). Exit status 3 when some records were skipped, 130 when interrupted.
+    Ctrl-C, SIGTERM and SIGHUP commit the documents read so far (with
+    --rebuild: keep the old index). Exit status 2 on failure (a full disk:
+    the index stays as it was), 3 when some records were skipped, 130 / 143
+    / 129 when stopped by Ctrl-C / SIGTERM / SIGHUP.
 
     \b
     Example:
@@ -113,11 +122,13 @@ def build(
       search build https://example.org/releases.jsonl.gz
       search build releases/ --rebuild
     """
+    from search import stopping
     from search.cli import render
     from search.corpus import CorpusReader, ReadOptions
     from search.errors import IndexVersionError
     from search.index import Index
 
+    click.get_current_context().call_on_close(stopping.raise_on_stop_signals(SECOND_STOP))
     reader = CorpusReader(
         list(sources) or _default_sources(),
         ReadOptions(_field_overrides(fields)),
@@ -138,9 +149,11 @@ def build(
                 report = ix.rebuild(reader, procs=procs, on_progress=on_progress)
             else:
                 report = ix.add(reader, procs=procs, on_progress=on_progress, prune=prune, keep_partial=True)
-        except KeyboardInterrupt:
-            render.stderr().print("Interrupted: the rebuild was rolled back; the index is as it was.")
-            raise SystemExit(EXIT_INTERRUPTED) from None
+        except KeyboardInterrupt as stop:
+            render.stderr().print(
+                f"Interrupted{_by(getattr(stop, 'signum', None))}: the rebuild was rolled back; the index is as it was."
+            )
+            raise SystemExit(stopping.exit_status(stop)) from None
     if errors_file:
         _write_errors(errors_file, report)
     if as_json:
@@ -148,13 +161,19 @@ def build(
     else:
         render.build_summary(report, index_path, ignored=reader.ignored)
     if report.interrupted:
+        signum = getattr(signal, report.signal, signal.SIGINT)
         render.stderr().print(
-            f"Interrupted: committed the {report.added + report.updated} new or changed documents read so far; "
-            "run the same build again to finish."
+            f"Interrupted{_by(signum)}: committed the {report.added + report.updated} new or changed documents "
+            "read so far; run the same build again to finish."
         )
-        raise SystemExit(EXIT_INTERRUPTED)
+        raise SystemExit(128 + signum)
     if report.skipped:
         raise SystemExit(EXIT_PARTIAL)
+
+
+def _by(signum: int | None) -> str:
+    """" by SIGTERM" for the signals other than Ctrl-C's."""
+    return f" by {signal.Signals(signum).name}" if signum and signum != signal.SIGINT else ""
 
 
 def _supported() -> str:
@@ -179,8 +198,10 @@ def remove(ids: tuple[str, ...], index_path: Path, as_json: bool) -> None:
       search remove mid-2017-0320-japan
       search remove id1 id2 id3 --json
     """
+    from search import stopping
     from search.index import Index
 
+    click.get_current_context().call_on_close(stopping.raise_on_stop_signals())
     with Index.open(index_path) as ix:
         removed = ix.delete(ids)
         remaining = len(ix)

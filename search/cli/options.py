@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import warnings
 from pathlib import Path
 from typing import Any, Callable
 
@@ -95,19 +96,25 @@ def color_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def library_errors(function: Callable[..., Any]) -> Callable[..., Any]:
-    """Turn the library's errors into clean CLI errors, never tracebacks."""
+    """Turn the library's errors into clean CLI errors, never tracebacks, and
+    its notices (a stale lock taken over) into ``note:`` lines."""
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from search.errors import SearchError
+        from search.stopping import exit_status
 
         try:
-            return function(*args, **kwargs)
+            with warnings.catch_warnings():
+                warnings.showwarning = _show_notices(warnings.showwarning)
+                return function(*args, **kwargs)
         except SearchError as error:
             raise CliError(str(error)) from None
-        except KeyboardInterrupt:
-            click.echo("Interrupted.", err=True)
-            raise SystemExit(EXIT_INTERRUPTED) from None
+        except KeyboardInterrupt as error:
+            signum = getattr(error, "signum", None)
+            by = f" by {error}" if signum and exit_status(error) != EXIT_INTERRUPTED else ""
+            click.echo(f"Interrupted{by}.", err=True)
+            raise SystemExit(exit_status(error)) from None
 
     return wrapper
 
@@ -140,3 +147,17 @@ def bom_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option(
         "--bom", is_flag=True, help="Start CSV/TSV output with a UTF-8 byte-order mark (for Excel)."
     )(function)
+
+
+def _show_notices(show: Callable[..., None]) -> Callable[..., None]:
+    def showwarning(message: Any, category: type, *args: Any, **kwargs: Any) -> None:
+        from search.locking import StaleLockWarning
+
+        if issubclass(category, StaleLockWarning):
+            from search.cli.render import notice
+
+            notice(str(message))
+        else:
+            show(message, category, *args, **kwargs)
+
+    return showwarning
