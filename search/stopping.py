@@ -104,6 +104,13 @@ def raise_on_stop_signals(second_stop_message: str | None = None) -> Callable[[]
         global _second_stop_message
         _second_stop_message = None
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            # Where the signal would kill the process anyway, it exits with the
+            # conventional status instead: a signal arriving while the command
+            # winds down must not turn "exit 143" into "killed by SIGTERM".
+            signal.signal(signum, _exit_at_once if handler == signal.SIG_DFL else handler)
 
     return restore
+
+
+def _exit_at_once(signum: int, frame: Any) -> None:
+    os._exit(128 + signum)
