@@ -262,9 +262,15 @@ def test_a_second_sigterm_stops_at_once(tmp_path):
         build.send_signal(signal.SIGTERM)
     out, err = build.communicate(timeout=300)
     assert wait_until(lambda: not build_processes(build.pid)), build_processes(build.pid)
-    assert build.returncode == 143, err
+    assert "Stopped at once by a second SIGTERM" in err or "Interrupted by SIGTERM" in err, err
+    if "Interrupted by SIGTERM: committed the" in err:
+        # The commit finished first; the second SIGTERM may then land while the
+        # interpreter shuts down, when Python has put the default handler back and
+        # the signal itself ends the process (a shell shows 143 either way).
+        assert build.returncode in (143, -signal.SIGTERM), err
+    else:
+        assert build.returncode == 143, err
     assert "Traceback" not in err
-    assert "Stopped at once by a second SIGTERM" in err or "Interrupted by SIGTERM: committed the" in err
     assert_lock_free(index)
     assert 1 <= documents_in(index) <= DOCUMENTS * 2 + 1
     assert check_index(index).ok
