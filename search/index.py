@@ -14,10 +14,11 @@ import itertools
 import os
 import pickle
 import struct
+import threading
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
@@ -41,7 +42,8 @@ DocumentLike = "Document | Mapping[str, Any] | Record | Problem"
 # From this many documents on, plain word queries are scored with numpy.
 FAST_SCORING_MIN_DOCS = 5000
 # How reading a truncated or overwritten index file fails inside Whoosh.
-DAMAGE_ERRORS = (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError)
+DAMAGE_ERRORS = (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError, UnicodeDecodeError)
+T = TypeVar("T")
 
 
 class Index:
@@ -49,6 +51,9 @@ class Index:
 
     Use as a context manager, or call :meth:`close`. One process at a time
     may write; any number may search, each seeing the last committed state.
+    One ``Index`` may be shared by any number of threads: searches run in
+    parallel on one reader (its files are read with positional reads, see
+    :mod:`search.shared_files`), each on the latest commit when it starts.
     """
 
     def __init__(self, path: Path, meta: dict[str, Any], whoosh_index: FileIndex):
@@ -58,6 +63,14 @@ class Index:
         self._searcher: Searcher | None = None
         self._fast = None
         self._lemmas_in_use = False
+        # Guards the fields above; held only to look up or switch them, never during a search.
+        self._lock = threading.RLock()
+        # Searchers in use, by id: (searcher, number of searches running on it).
+        self._users: dict[int, tuple[Searcher, int]] = {}
+        # Replaced searchers still in use, closed when their last search ends.
+        self._retired: set[int] = set()
+        # One retry of a failed read at a time (see _read).
+        self._retry_lock = threading.Lock()
 
     # -- opening ---------------------------------------------------------
 
@@ -100,9 +113,12 @@ class Index:
         return cls.create(path)
 
     def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        """Close the index's files; searches still running finish first on them."""
+        with self._lock:
+            if self._searcher is not None:
+                self._retire(self._searcher)
+                self._searcher = None
+                self._fast = None
 
     def __enter__(self) -> "Index":
         return self
@@ -179,8 +195,10 @@ class Index:
             except BaseException:
                 store.remove_other_generations(self.path, self._meta["generation"])
                 raise
-            self._meta["generation"] = name
-            self._ix = fresh
+            with self._lock:
+                self._meta["generation"] = name
+                self._ix = fresh
+                self._drop_searcher()
             self._record_update()
             store.remove_other_generations(self.path, name)
         return report
@@ -205,12 +223,13 @@ class Index:
         """Record a commit in the metadata straight away, then extend the lemma
         table (seconds on a large build; a build killed meanwhile only leaves
         forms for queries to lemmatise with pymorphy3 until the next build)."""
-        self._meta["updated"] = store.now()
-        self._meta["documents"] = self._ix.doc_count()
-        # Which commit the count describes: a build killed between Whoosh's
-        # commit and this record leaves the count of the commit before.
-        self._meta["toc_generation"] = self._ix.latest_generation()
-        store.write_meta(self.path, self._meta)
+        with self._lock:
+            self._meta["updated"] = store.now()
+            self._meta["documents"] = self._ix.doc_count()
+            # Which commit the count describes: a build killed between Whoosh's
+            # commit and this record leaves the count of the commit before.
+            self._meta["toc_generation"] = self._ix.latest_generation()
+            store.write_meta(self.path, self._meta)
         self._update_lemma_table()
 
     def _update_lemma_table(self) -> None:
@@ -235,50 +254,132 @@ class Index:
         """Let query words known to the index skip loading the morphology dictionaries."""
         if self._lemmas_in_use or self.ambiguity not in lemma_table.POLICIES:
             return
-        self._lemmas_in_use = True
-        path = self._lemma_table_path()
-        if path.exists():
-            table = lemma_table.LemmaTable(path)
-            morphology.use_known_lemmas(self.ambiguity, table.lookup, table.lookup_many)
+        with self._lock:
+            if self._lemmas_in_use:
+                return
+            self._lemmas_in_use = True
+            path = self._lemma_table_path()
+            if path.exists():
+                table = lemma_table.LemmaTable(path)
+                morphology.use_known_lemmas(self.ambiguity, table.lookup, table.lookup_many)
 
     # -- reading ---------------------------------------------------------
 
     def _current(self) -> FileIndex:
         """The Whoosh index, switched to a newer generation if one was published."""
-        try:
-            meta = store.read_meta(self.path)
-        except SearchError:
+        with self._lock:
+            try:
+                meta = store.read_meta(self.path)
+            except SearchError:
+                return self._ix
+            if meta["generation"] != self._meta["generation"]:
+                self._ix = store.open_generation(self.path, meta)
+                self._drop_searcher()
+            self._meta = meta
             return self._ix
-        if meta["generation"] != self._meta["generation"]:
-            self.close()
-            self._ix = store.open_generation(self.path, meta)
-        self._meta = meta
-        return self._ix
 
     def searcher(self) -> Searcher:
-        """A Whoosh searcher on the latest committed state (kept open, refreshed)."""
-        whoosh_index = self._current()
+        """A Whoosh searcher on the latest committed state (kept open, refreshed).
+
+        For a single thread's own use: threads should search through the
+        methods of this class, which keep a searcher open while they use it.
+        """
         with self._reading():
-            if self._searcher is None:
-                self._searcher = whoosh_index.searcher(weighting=ranking.weighting())
-            else:
-                self._searcher = self._searcher.refresh()
-        return self._searcher
+            return self._fresh_searcher()
+
+    def _fresh_searcher(self) -> Searcher:
+        """The searcher on the latest commit: the kept one if no commit came since."""
+        with self._lock:
+            whoosh_index = self._current()
+            current = self._searcher
+            if current is not None and current.up_to_date():
+                return current
+            self._drop_searcher()
+            self._searcher = whoosh_index.searcher(weighting=ranking.weighting())
+            return self._searcher
+
+    def _drop_searcher(self) -> None:
+        """Stop handing out the kept searcher (a newer commit or generation is there)."""
+        if self._searcher is not None:
+            self._retire(self._searcher)
+            self._searcher = None
+            self._fast = None
+
+    def _retire(self, searcher: Searcher) -> None:
+        """Close ``searcher`` now, or when the searches running on it end."""
+        if id(searcher) in self._users:
+            self._retired.add(id(searcher))
+        else:
+            searcher.close()
+
+    @contextmanager
+    def _leased(self) -> Iterator[Searcher]:
+        """The latest searcher, kept open until the block ends even if a
+        commit meanwhile makes another searcher the latest."""
+        with self._lock:
+            searcher = self._fresh_searcher()
+            _, running = self._users.get(id(searcher), (searcher, 0))
+            self._users[id(searcher)] = (searcher, running + 1)
+        try:
+            yield searcher
+        finally:
+            with self._lock:
+                _, running = self._users.pop(id(searcher))
+                if running > 1:
+                    self._users[id(searcher)] = (searcher, running - 1)
+                elif id(searcher) in self._retired:
+                    self._retired.discard(id(searcher))
+                    searcher.close()
+
+    def _read(self, operation: Callable[[Searcher], T]) -> T:
+        """Run ``operation`` on the latest searcher; a failed read is not yet damage.
+
+        A read can fail on a healthy index: a writer's commit may delete
+        segment files between reading the table of contents and opening
+        them. So the operation is tried once more, alone, on freshly opened
+        files; if that fails too, ``search check`` decides: damage is named
+        only when the check finds it.
+        """
+        try:
+            with self._leased() as searcher:
+                return operation(searcher)
+        except DAMAGE_ERRORS as error:
+            first = error
+        with self._retry_lock:
+            try:
+                fresh = store.open_generation(self.path, store.read_meta(self.path))
+                with fresh.searcher(weighting=ranking.weighting()) as searcher:
+                    return operation(searcher)
+            except DAMAGE_ERRORS as error:
+                again = error
+            from search.checking import check_index
+
+            problems = check_index(self.path).problems
+        if problems:
+            raise IndexDamagedError(
+                f"the index at {self.path} is damaged: {problems[0]} "
+                "(`search check` lists every problem)"
+            ) from None
+        raise SearchError(
+            f"reading the index at {self.path} failed twice ({type(first).__name__}: {first}; then "
+            f"{type(again).__name__}: {again}), yet `search check` finds it intact; please try again"
+        ) from None
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
-        """Turn the ways a damaged index file fails into one clear error."""
+        """Turn an unreadable index file met outside a search into a clear error
+        (opening a searcher); searches go through :meth:`_read`."""
         try:
             yield
         except DAMAGE_ERRORS as error:
             raise IndexDamagedError(
-                f"the index at {self.path} is damaged ({type(error).__name__}: {error}); "
-                "`search check` tells more, `search build --rebuild` repairs it"
+                f"the index at {self.path} cannot be read ({type(error).__name__}: {error}); "
+                "`search check` tells whether it is damaged, `search build --rebuild` repairs it"
             ) from None
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """The stored fields of one document, or ``None``."""
-        return self.searcher().document(id=doc_id)
+        return self._read(lambda searcher: searcher.document(id=doc_id))
 
     def search(
         self,
@@ -326,13 +427,15 @@ class Index:
             synonyms=synonyms,
             collapse=collapse,
         )
-        searcher = self.searcher()
+        options.check()
         self._use_lemma_table()
-        with self._reading():
-            return run_search(searcher, query, options, self.ambiguity, self._scorer(searcher))
+        return self._read(
+            lambda searcher: run_search(searcher, query, options, self.ambiguity, self._scorer(searcher))
+        )
 
     def _scorer(self, searcher: Searcher):
-        """The vectorised scorer for this searcher, kept while the searcher lives.
+        """The vectorised scorer for this searcher, kept while it is the latest
+        (an older one, still finishing a search, gets one of its own).
 
         Small indexes do without it: Whoosh is quick there, and importing
         numpy would cost a command more than the query.
@@ -341,21 +444,25 @@ class Index:
             return None
         from search import fastscore
 
-        if self._fast is None or self._fast.stats.searcher is not searcher:
-            self._fast = fastscore.Scorer(
+        with self._lock:
+            if self._fast is not None and self._fast.stats.searcher is searcher:
+                return self._fast
+            scorer = fastscore.Scorer(
                 fastscore.Statistics(searcher), ranking.BM25_B, ranking.BM25_K1, {"head": ranking.HEAD_B}
             )
-        return self._fast
+            if searcher is self._searcher:
+                self._fast = scorer
+            return scorer
 
     def show(self, doc_id: str, query: str | None = None, synonyms: bool = True) -> DocumentView:
         """The whole document ``doc_id``, with ``query``'s matches highlighted.
 
         Raises :class:`SearchError` when there is no such document.
         """
-        searcher, docnum = self._find(doc_id)
         self._use_lemma_table()
-        with self._reading():
-            return document_view(searcher, docnum, query, self.ambiguity, synonyms)
+        return self._read(
+            lambda searcher: document_view(searcher, self._find(searcher, doc_id), query, self.ambiguity, synonyms)
+        )
 
     def timeline(
         self,
@@ -370,19 +477,15 @@ class Index:
         """How many documents match ``query`` per month or year, gaps included."""
         options = SearchOptions(match=match, since=date_bound(since, end=False), until=date_bound(until, end=True))
         options.check()
-        searcher = self.searcher()
         self._use_lemma_table()
-        with self._reading():
-            return query_timeline(searcher, query, by, options, self.ambiguity, synonyms)
+        return self._read(lambda searcher: query_timeline(searcher, query, by, options, self.ambiguity, synonyms))
 
     def stats(self, top: int = 10) -> Stats:
         """Documents, top sources, date range, size, terms, version, last build."""
-        searcher = self.searcher()
-        size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
-        with self._reading():
-            from search.overview import collect_stats
+        from search.overview import collect_stats
 
-            return collect_stats(searcher, self._meta, size, top)
+        size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+        return self._read(lambda searcher: collect_stats(searcher, self._meta, size, top))
 
     def analyze(self, text: str, synonyms: bool = True) -> Analysis:
         """The analyzer's tokens for ``text`` and how it reads as a query here."""
@@ -395,14 +498,11 @@ class Index:
 
         Raises :class:`SearchError` when there is no such document.
         """
-        searcher, docnum = self._find(doc_id)
-        with self._reading():
-            return find_similar(searcher, docnum, limit, self.ambiguity)
+        return self._read(lambda searcher: find_similar(searcher, self._find(searcher, doc_id), limit, self.ambiguity))
 
-    def _find(self, doc_id: str) -> tuple[Searcher, int]:
-        """A searcher and the document number of ``doc_id``; an error if it is absent."""
-        searcher = self.searcher()
+    def _find(self, searcher: Searcher, doc_id: str) -> int:
+        """The document number of ``doc_id``; an error if it is absent."""
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
             raise SearchError(f"no document with id {doc_id!r} in {self.path}")
-        return searcher, docnum
+        return docnum

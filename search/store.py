@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from whoosh.codec.whoosh3 import W3Codec
-from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 
 from search.errors import IndexLockedError, IndexNotFoundError, IndexVersionError
 from search.schema import SCHEMA_VERSION, build_schema
+from search.shared_files import SharedFileStorage
 
 META_FILE = "search-meta.json"
 LOCK_FILE = "write.lock"
@@ -65,13 +65,14 @@ def write_meta(path: Path, meta: dict[str, Any]) -> None:
     os.replace(temporary, path / META_FILE)
 
 
-def storage(path: Path) -> FileStorage:
-    """Whoosh's file storage without memory maps: with them, Whoosh 2.7 copies
-    each segment's whole posting file into memory whenever a reader opens it
-    (``BufferFile`` wraps the map in a ``BytesIO``), which on the 51,000-document
-    shared corpus cost 1.4 s and 2.4 GB per open; plain file reads cost 0.08 s
-    and 27 MB."""
-    return FileStorage(str(path), supports_mmap=False)
+def storage(path: Path) -> SharedFileStorage:
+    """Whoosh's file storage, read with positional reads that threads can
+    share (see :mod:`search.shared_files`), without memory maps: with them,
+    Whoosh 2.7 copies each segment's whole posting file into memory whenever
+    a reader opens it (``BufferFile`` wraps the map in a ``BytesIO``), which
+    on the 51,000-document shared corpus cost 1.4 s and 2.4 GB per open;
+    plain file reads cost 0.08 s and 27 MB."""
+    return SharedFileStorage(str(path), supports_mmap=False)
 
 
 def open_generation(path: Path, meta: dict[str, Any]) -> FileIndex:
