@@ -26,7 +26,7 @@ from whoosh.searching import Searcher
 from search import field_text, lemma_table, morphology, ranking, store, thesaurus
 from search.analysis import DEFAULT_POLICY
 from search.dates import date_bound
-from search.errors import IndexDamagedError, SearchError
+from search.errors import DocumentNotFoundError, IndexDamagedError, IndexReadError, SearchError
 from search.morphology import AMBIGUITY_POLICIES, CYRILLIC
 from search.results import DocumentView, SearchResults
 from search.searching import SearchOptions, document_view, find_similar, query_timeline, run_search
@@ -360,7 +360,7 @@ class Index:
                 f"the index at {self.path} is damaged: {problems[0]} "
                 "(`search check` lists every problem)"
             ) from None
-        raise SearchError(
+        raise IndexReadError(
             f"reading the index at {self.path} failed twice ({type(first).__name__}: {first}; then "
             f"{type(again).__name__}: {again}), yet `search check` finds it intact; please try again"
         ) from None
@@ -504,5 +504,5 @@ class Index:
         """The document number of ``doc_id``; an error if it is absent."""
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
-            raise SearchError(f"no document with id {doc_id!r} in {self.path}")
+            raise DocumentNotFoundError(f"no document with id {doc_id!r} in {self.path}")
         return docnum

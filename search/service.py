@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import socket
 import sys
 import threading
 import traceback
@@ -28,7 +29,14 @@ from typing import Any, Callable, TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from search.dates import date_bound
-from search.errors import IndexDamagedError, SearchError
+from search.errors import (
+    DocumentNotFoundError,
+    IndexDamagedError,
+    IndexNotFoundError,
+    IndexReadError,
+    IndexVersionError,
+    SearchError,
+)
 from search.index import Index
 from search.query_syntax import plain_words
 from search.searching import SORT_ORDERS
@@ -203,12 +211,13 @@ class Service:
             return self._route(unquote(parts.path), parts.query)
         except RequestError as error:
             return error_response(error.status, str(error))
-        except IndexDamagedError as error:
+        except DocumentNotFoundError as error:
+            return error_response(HTTPStatus.NOT_FOUND, str(error))
+        except IndexReadError as error:
+            return error_response(HTTPStatus.SERVICE_UNAVAILABLE, str(error))
+        except (IndexDamagedError, IndexNotFoundError, IndexVersionError) as error:
             return error_response(HTTPStatus.INTERNAL_SERVER_ERROR, str(error))
-        except SearchError as error:  # e.g. no such document
-            status = HTTPStatus.NOT_FOUND if str(error).startswith("no document") else HTTPStatus.SERVICE_UNAVAILABLE
-            return error_response(status, str(error))
-        except ValueError as error:  # an argument the library refused
+        except (SearchError, ValueError) as error:  # a request the library refused
             return error_response(HTTPStatus.BAD_REQUEST, str(error))
         except Exception:  # noqa: BLE001 (a bug: logged on the server, never sent)
             traceback.print_exc(file=sys.stderr)
@@ -373,6 +382,8 @@ class Server(ThreadingHTTPServer):
         self.service = service
         self.log = log
         self._connections = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        if ":" in address[0]:  # an IPv6 address such as ::1
+            self.address_family = socket.AF_INET6
         super().__init__(address, _Handler)
 
     def process_request(self, request, client_address) -> None:
@@ -406,7 +417,7 @@ class Server(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         host, port = self.server_address[:2]
-        return f"http://{host}:{port}/"
+        return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
 
 
 def make_server(

@@ -19,9 +19,10 @@ from urllib.parse import quote, urlencode
 import pytest
 from click.testing import CliRunner
 
-from search import Index
+from search import Index, SearchError
 from search.cli import main
 from search.corpus import CorpusReader
+from search.errors import DocumentNotFoundError, IndexDamagedError, IndexReadError
 from search.service import MAX_QUERY_CHARS, Service, make_server
 
 BUNDLED = Path(__file__).resolve().parents[1] / "corpus" / "press_releases.jsonl"
@@ -259,3 +260,22 @@ def test_serve_command_listens_on_loopback_and_stops_on_sigterm(bundled_index):
 def test_serve_command_without_an_index_says_so(tmp_path):
     result = CliRunner().invoke(main, ["serve", "--index", str(tmp_path / "none"), "--port", "0"])
     assert result.exit_code == 2 and "search build" in result.output
+
+
+@pytest.mark.parametrize(
+    "error, status",
+    [
+        (SearchError("the query is longer than the index allows"), 400),
+        (ValueError("limit and page must be at least 1"), 400),
+        (DocumentNotFoundError("no document with id 'x'"), 404),
+        (IndexReadError("reading the index failed twice, yet it is intact"), 503),
+        (IndexDamagedError("the index at x is damaged: segment y …"), 500),
+    ],
+)
+def test_library_errors_map_to_statuses(error, status):
+    class Refusing(StubIndex):
+        def search(self, *args, **kwargs):
+            raise error
+
+    response = Service(Refusing()).respond("GET", "/search?q=Япония")
+    assert response.status == status and json.loads(response.body)["error"] == str(error)
