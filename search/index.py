@@ -372,7 +372,7 @@ class Index:
         try:
             yield
         except DAMAGE_ERRORS as error:
-            raise IndexDamagedError(
+            raise IndexReadError(
                 f"the index at {self.path} cannot be read ({type(error).__name__}: {error}); "
                 "`search check` tells whether it is damaged, `search build --rebuild` repairs it"
             ) from None
