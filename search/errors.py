@@ -19,6 +19,14 @@ class IndexDamagedError(SearchError):
     """Files of the index cannot be read."""
 
 
+class IndexReadError(SearchError):
+    """Reading the index failed twice, yet a check finds it intact: try again."""
+
+
+class DocumentNotFoundError(SearchError):
+    """No document has the id asked for."""
+
+
 class IndexLockedError(SearchError):
     """Another process is writing the index."""
 

@@ -15,10 +15,11 @@ import os
 import pickle
 import signal
 import struct
+import threading
 import zlib
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
@@ -26,7 +27,7 @@ from whoosh.searching import Searcher
 from search import field_text, lemma_table, morphology, ranking, stopping, store, thesaurus, write_errors
 from search.analysis import DEFAULT_POLICY
 from search.dates import date_bound
-from search.errors import IndexDamagedError, SearchError
+from search.errors import DocumentNotFoundError, IndexDamagedError, IndexReadError, SearchError
 from search.morphology import AMBIGUITY_POLICIES, CYRILLIC
 from search.results import DocumentView, SearchResults
 from search.searching import SearchOptions, document_view, find_similar, query_timeline, run_search
@@ -45,12 +46,13 @@ DocumentLike = "Document | Mapping[str, Any] | Record | Problem"
 # From this many documents on, plain word queries are scored with numpy.
 FAST_SCORING_MIN_DOCS = 5000
 # How reading a truncated or overwritten index file fails inside Whoosh.
-DAMAGE_ERRORS = (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError)
+DAMAGE_ERRORS = (EOFError, OSError, struct.error, zlib.error, pickle.UnpicklingError, UnicodeDecodeError)
 # What a failed write leaves, said after the failure.
 UNCHANGED = "nothing was committed, the index is as it was"
 LEMMAS_NOT_EXTENDED = (
     "the documents were committed, but the table of word lemmas kept for quick queries was left as it was"
 )
+T = TypeVar("T")
 
 
 class Index:
@@ -58,6 +60,9 @@ class Index:
 
     Use as a context manager, or call :meth:`close`. One process at a time
     may write; any number may search, each seeing the last committed state.
+    One ``Index`` may be shared by any number of threads: searches run in
+    parallel on one reader (its files are read with positional reads, see
+    :mod:`search.shared_files`), each on the latest commit when it starts.
     """
 
     def __init__(self, path: Path, meta: dict[str, Any], whoosh_index: FileIndex):
@@ -67,6 +72,14 @@ class Index:
         self._searcher: Searcher | None = None
         self._fast = None
         self._lemmas_in_use = False
+        # Guards the fields above; held only to look up or switch them, never during a search.
+        self._lock = threading.RLock()
+        # Searchers in use, by id: (searcher, number of searches running on it).
+        self._users: dict[int, tuple[Searcher, int]] = {}
+        # Replaced searchers still in use, closed when their last search ends.
+        self._retired: set[int] = set()
+        # One retry of a failed read at a time (see _read).
+        self._retry_lock = threading.Lock()
 
     # -- opening ---------------------------------------------------------
 
@@ -118,9 +131,12 @@ class Index:
         return cls.create(path)
 
     def close(self) -> None:
-        if self._searcher is not None:
-            self._searcher.close()
-            self._searcher = None
+        """Close the index's files; searches still running finish first on them."""
+        with self._lock:
+            if self._searcher is not None:
+                self._retire(self._searcher)
+                self._searcher = None
+                self._fast = None
 
     def __enter__(self) -> "Index":
         return self
@@ -203,8 +219,10 @@ class Index:
                 report = write_documents(fresh, documents, procs=procs, on_progress=on_progress)
                 if stop.requested:  # arrived during the commit: still not switched
                     raise stop.interrupted()
-                self._meta["generation"] = name
-                self._ix = fresh
+                with self._lock:
+                    self._meta["generation"] = name
+                    self._ix = fresh
+                    self._drop_searcher()
                 self._record_commit()
                 store.remove_other_generations(self.path, name)
             self._extend_lemma_table(report)
@@ -244,12 +262,13 @@ class Index:
 
     def _record_commit(self) -> None:
         """Record a commit in the metadata straight away."""
-        self._meta["updated"] = store.now()
-        self._meta["documents"] = self._ix.doc_count()
-        # Which commit the count describes: a build killed between Whoosh's
-        # commit and this record leaves the count of the commit before.
-        self._meta["toc_generation"] = self._ix.latest_generation()
-        store.write_meta(self.path, self._meta)
+        with self._lock:
+            self._meta["updated"] = store.now()
+            self._meta["documents"] = self._ix.doc_count()
+            # Which commit the count describes: a build killed between Whoosh's
+            # commit and this record leaves the count of the commit before.
+            self._meta["toc_generation"] = self._ix.latest_generation()
+            store.write_meta(self.path, self._meta)
 
     def _extend_lemma_table(self, report: AddReport) -> None:
         """Extend the lemma table after a commit (seconds on a large build).
@@ -287,50 +306,132 @@ class Index:
         """Let query words known to the index skip loading the morphology dictionaries."""
         if self._lemmas_in_use or self.ambiguity not in lemma_table.POLICIES:
             return
-        self._lemmas_in_use = True
-        path = self._lemma_table_path()
-        if path.exists():
-            table = lemma_table.LemmaTable(path)
-            morphology.use_known_lemmas(self.ambiguity, table.lookup, table.lookup_many)
+        with self._lock:
+            if self._lemmas_in_use:
+                return
+            self._lemmas_in_use = True
+            path = self._lemma_table_path()
+            if path.exists():
+                table = lemma_table.LemmaTable(path)
+                morphology.use_known_lemmas(self.ambiguity, table.lookup, table.lookup_many)
 
     # -- reading ---------------------------------------------------------
 
     def _current(self) -> FileIndex:
         """The Whoosh index, switched to a newer generation if one was published."""
-        try:
-            meta = store.read_meta(self.path)
-        except SearchError:
+        with self._lock:
+            try:
+                meta = store.read_meta(self.path)
+            except SearchError:
+                return self._ix
+            if meta["generation"] != self._meta["generation"]:
+                self._ix = store.open_generation(self.path, meta)
+                self._drop_searcher()
+            self._meta = meta
             return self._ix
-        if meta["generation"] != self._meta["generation"]:
-            self.close()
-            self._ix = store.open_generation(self.path, meta)
-        self._meta = meta
-        return self._ix
 
     def searcher(self) -> Searcher:
-        """A Whoosh searcher on the latest committed state (kept open, refreshed)."""
-        whoosh_index = self._current()
+        """A Whoosh searcher on the latest committed state (kept open, refreshed).
+
+        For a single thread's own use: threads should search through the
+        methods of this class, which keep a searcher open while they use it.
+        """
         with self._reading():
-            if self._searcher is None:
-                self._searcher = whoosh_index.searcher(weighting=ranking.weighting())
-            else:
-                self._searcher = self._searcher.refresh()
-        return self._searcher
+            return self._fresh_searcher()
+
+    def _fresh_searcher(self) -> Searcher:
+        """The searcher on the latest commit: the kept one if no commit came since."""
+        with self._lock:
+            whoosh_index = self._current()
+            current = self._searcher
+            if current is not None and current.up_to_date():
+                return current
+            self._drop_searcher()
+            self._searcher = whoosh_index.searcher(weighting=ranking.weighting())
+            return self._searcher
+
+    def _drop_searcher(self) -> None:
+        """Stop handing out the kept searcher (a newer commit or generation is there)."""
+        if self._searcher is not None:
+            self._retire(self._searcher)
+            self._searcher = None
+            self._fast = None
+
+    def _retire(self, searcher: Searcher) -> None:
+        """Close ``searcher`` now, or when the searches running on it end."""
+        if id(searcher) in self._users:
+            self._retired.add(id(searcher))
+        else:
+            searcher.close()
+
+    @contextmanager
+    def _leased(self) -> Iterator[Searcher]:
+        """The latest searcher, kept open until the block ends even if a
+        commit meanwhile makes another searcher the latest."""
+        with self._lock:
+            searcher = self._fresh_searcher()
+            _, running = self._users.get(id(searcher), (searcher, 0))
+            self._users[id(searcher)] = (searcher, running + 1)
+        try:
+            yield searcher
+        finally:
+            with self._lock:
+                _, running = self._users.pop(id(searcher))
+                if running > 1:
+                    self._users[id(searcher)] = (searcher, running - 1)
+                elif id(searcher) in self._retired:
+                    self._retired.discard(id(searcher))
+                    searcher.close()
+
+    def _read(self, operation: Callable[[Searcher], T]) -> T:
+        """Run ``operation`` on the latest searcher; a failed read is not yet damage.
+
+        A read can fail on a healthy index: a writer's commit may delete
+        segment files between reading the table of contents and opening
+        them. So the operation is tried once more, alone, on freshly opened
+        files; if that fails too, ``search check`` decides: damage is named
+        only when the check finds it.
+        """
+        try:
+            with self._leased() as searcher:
+                return operation(searcher)
+        except DAMAGE_ERRORS as error:
+            first = error
+        with self._retry_lock:
+            try:
+                fresh = store.open_generation(self.path, store.read_meta(self.path))
+                with fresh.searcher(weighting=ranking.weighting()) as searcher:
+                    return operation(searcher)
+            except DAMAGE_ERRORS as error:
+                again = error
+            from search.checking import check_index
+
+            problems = check_index(self.path).problems
+        if problems:
+            raise IndexDamagedError(
+                f"the index at {self.path} is damaged: {problems[0]} "
+                "(`search check` lists every problem)"
+            ) from None
+        raise IndexReadError(
+            f"reading the index at {self.path} failed twice ({type(first).__name__}: {first}; then "
+            f"{type(again).__name__}: {again}), yet `search check` finds it intact; please try again"
+        ) from None
 
     @contextmanager
     def _reading(self) -> Iterator[None]:
-        """Turn the ways a damaged index file fails into one clear error."""
+        """Turn an unreadable index file met outside a search into a clear error
+        (opening a searcher); searches go through :meth:`_read`."""
         try:
             yield
         except DAMAGE_ERRORS as error:
-            raise IndexDamagedError(
-                f"the index at {self.path} is damaged ({type(error).__name__}: {error}); "
-                "`search check` tells more, `search build --rebuild` repairs it"
+            raise IndexReadError(
+                f"the index at {self.path} cannot be read ({type(error).__name__}: {error}); "
+                "`search check` tells whether it is damaged, `search build --rebuild` repairs it"
             ) from None
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         """The stored fields of one document, or ``None``."""
-        return self.searcher().document(id=doc_id)
+        return self._read(lambda searcher: searcher.document(id=doc_id))
 
     def search(
         self,
@@ -378,13 +479,15 @@ class Index:
             synonyms=synonyms,
             collapse=collapse,
         )
-        searcher = self.searcher()
+        options.check()
         self._use_lemma_table()
-        with self._reading():
-            return run_search(searcher, query, options, self.ambiguity, self._scorer(searcher))
+        return self._read(
+            lambda searcher: run_search(searcher, query, options, self.ambiguity, self._scorer(searcher))
+        )
 
     def _scorer(self, searcher: Searcher):
-        """The vectorised scorer for this searcher, kept while the searcher lives.
+        """The vectorised scorer for this searcher, kept while it is the latest
+        (an older one, still finishing a search, gets one of its own).
 
         Small indexes do without it: Whoosh is quick there, and importing
         numpy would cost a command more than the query.
@@ -393,21 +496,25 @@ class Index:
             return None
         from search import fastscore
 
-        if self._fast is None or self._fast.stats.searcher is not searcher:
-            self._fast = fastscore.Scorer(
+        with self._lock:
+            if self._fast is not None and self._fast.stats.searcher is searcher:
+                return self._fast
+            scorer = fastscore.Scorer(
                 fastscore.Statistics(searcher), ranking.BM25_B, ranking.BM25_K1, {"head": ranking.HEAD_B}
             )
-        return self._fast
+            if searcher is self._searcher:
+                self._fast = scorer
+            return scorer
 
     def show(self, doc_id: str, query: str | None = None, synonyms: bool = True) -> DocumentView:
         """The whole document ``doc_id``, with ``query``'s matches highlighted.
 
         Raises :class:`SearchError` when there is no such document.
         """
-        searcher, docnum = self._find(doc_id)
         self._use_lemma_table()
-        with self._reading():
-            return document_view(searcher, docnum, query, self.ambiguity, synonyms)
+        return self._read(
+            lambda searcher: document_view(searcher, self._find(searcher, doc_id), query, self.ambiguity, synonyms)
+        )
 
     def timeline(
         self,
@@ -422,19 +529,15 @@ class Index:
         """How many documents match ``query`` per month or year, gaps included."""
         options = SearchOptions(match=match, since=date_bound(since, end=False), until=date_bound(until, end=True))
         options.check()
-        searcher = self.searcher()
         self._use_lemma_table()
-        with self._reading():
-            return query_timeline(searcher, query, by, options, self.ambiguity, synonyms)
+        return self._read(lambda searcher: query_timeline(searcher, query, by, options, self.ambiguity, synonyms))
 
     def stats(self, top: int = 10) -> Stats:
         """Documents, top sources, date range, size, terms, version, last build."""
-        searcher = self.searcher()
-        size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
-        with self._reading():
-            from search.overview import collect_stats
+        from search.overview import collect_stats
 
-            return collect_stats(searcher, self._meta, size, top)
+        size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
+        return self._read(lambda searcher: collect_stats(searcher, self._meta, size, top))
 
     def analyze(self, text: str, synonyms: bool = True) -> Analysis:
         """The analyzer's tokens for ``text`` and how it reads as a query here."""
@@ -447,26 +550,22 @@ class Index:
 
         Raises :class:`SearchError` when there is no such document.
         """
-        searcher, docnum = self._find(doc_id)
-        with self._reading():
-            return find_similar(searcher, docnum, limit, self.ambiguity)
+        return self._read(lambda searcher: find_similar(searcher, self._find(searcher, doc_id), limit, self.ambiguity))
 
-    def _find(self, doc_id: str) -> tuple[Searcher, int]:
-        """A searcher and the document number of ``doc_id``; an error if it is absent."""
-        searcher = self.searcher()
+    def _find(self, searcher: Searcher, doc_id: str) -> int:
+        """The document number of ``doc_id``; an error if it is absent."""
         docnum = searcher.document_number(id=doc_id)
         if docnum is None:
-            raise SearchError(f"no document with id {doc_id!r} in {self.path}")
-        return searcher, docnum
+            raise DocumentNotFoundError(f"no document with id {doc_id!r} in {self.path}")
+        return docnum
 
     # -- the analyst's toolkit: every matching document --------------------
 
-    def _matching(self, query: str, match: str, since, until, synonyms: bool, order: str):
+    def _matching(self, searcher: Searcher, query: str, match: str, since, until, synonyms: bool, order: str):
         from search.matching import matching_documents
 
-        searcher = self.searcher()
         self._use_lemma_table()
-        found = matching_documents(
+        return matching_documents(
             searcher,
             query,
             self.ambiguity,
@@ -477,7 +576,6 @@ class Index:
             order=order,
             scorer=self._scorer(searcher),
         )
-        return searcher, found
 
     def export(
         self,
@@ -499,8 +597,8 @@ class Index:
         """
         from search.export import Export
 
-        searcher, found = self._matching(query, match, since, until, synonyms, sort)
-        return Export(self, searcher, found)
+        searcher = self.searcher()
+        return Export(self, searcher, self._matching(searcher, query, match, since, until, synonyms, sort))
 
     def concordance(
         self,
@@ -523,10 +621,12 @@ class Index:
         from search.concordance import build_concordance
         from search.querying import plan_query
 
-        searcher, found = self._matching(query, match, since, until, synonyms, "index")
-        terms = plan_query(query, match, self.ambiguity, searcher.reader()).terms if synonyms else found.plan.terms
-        with self._reading():
+        def concordance_on(searcher: Searcher) -> Concordance:
+            found = self._matching(searcher, query, match, since, until, synonyms, "index")
+            terms = plan_query(query, match, self.ambiguity, searcher.reader()).terms if synonyms else found.plan.terms
             return build_concordance(searcher, found, terms, self._forms_of(terms.lemmas), width, sort, limit)
+
+        return self._read(concordance_on)
 
     def _forms_of(self, lemmas: frozenset[str]) -> set[str] | None:
         """Every form of these lemmas in the index, from the lemma table (None
@@ -558,12 +658,15 @@ class Index:
         left out. ``by="year"`` also gives the top terms of each year."""
         from search.keyness import significant_terms
 
-        searcher, found = self._matching(query, match, since, until, synonyms, "index")
         path = self._lemma_table_path()
         table = lemma_table.LemmaTable(path) if self.ambiguity in lemma_table.POLICIES and path.exists() else None
+
+        def terms_of(searcher: Searcher) -> KeyTerms:
+            found = self._matching(searcher, query, match, since, until, synonyms, "index")
+            return significant_terms(searcher, found, self.ambiguity, top, by, table.lemma_strings if table else None)
+
         try:
-            with self._reading():
-                return significant_terms(searcher, found, self.ambiguity, top, by, table.lemma_strings if table else None)
+            return self._read(terms_of)
         finally:
             if table is not None:
                 table.close()

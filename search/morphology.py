@@ -9,6 +9,7 @@ repeats the same words constantly.
 from __future__ import annotations
 
 import re
+import threading
 from functools import lru_cache
 from typing import Callable, Iterable
 
@@ -24,6 +25,7 @@ CASE_BLIND_POLICIES = ("top", "all")
 # Words with Cyrillic letters: the only ones lemmatised (others are their own lemma).
 CYRILLIC = re.compile("[а-яё]")
 _morph = None
+_morph_lock = threading.Lock()
 # Lemma lookups known in advance (an index's own words), by policy.
 _known: dict[str, Callable[[str], "tuple[str, ...] | None"]] = {}
 _known_many: dict[str, Callable[[Iterable[str]], "dict[str, tuple[str, ...]]"]] = {}
@@ -54,12 +56,15 @@ def known_lemmas(words: Iterable[str], policy: str) -> dict[str, tuple[str, ...]
 
 
 def analyzer():
-    """Return the process-wide pymorphy3 analyzer, creating it on first use."""
+    """Return the process-wide pymorphy3 analyzer, creating it on first use
+    (once, even when several threads ask at the same moment)."""
     global _morph
     if _morph is None:
-        import pymorphy3
+        with _morph_lock:
+            if _morph is None:
+                import pymorphy3
 
-        _morph = pymorphy3.MorphAnalyzer()
+                _morph = pymorphy3.MorphAnalyzer()
     return _morph
 
 

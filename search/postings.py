@@ -10,6 +10,7 @@ small index never has to import numpy.
 from __future__ import annotations
 
 import pickle
+import threading
 import zlib
 from array import array
 from bisect import bisect_left
@@ -89,24 +90,32 @@ def phrase_documents(postings: "PostingReader", field: str, words: Sequence[str]
 
 class PostingReader:
     """Postings of one index reader, the most recently used kept decoded up to
-    ``budget`` postings in all."""
+    ``budget`` postings in all. Threads may share one: the kept lists are
+    looked up and evicted under a lock, lists are read and decoded outside it."""
 
     def __init__(self, reader: IndexReader, budget: int = POSTINGS_BUDGET):
         self.reader = reader
         self.budget = budget
         self._kept: dict[tuple[str, str], Postings] = {}
         self._size = 0
+        self._lock = threading.Lock()
 
     def postings(self, field: str, text: str) -> Postings:
         key = (field, text)
-        found = self._kept.pop(key, None)  # re-inserted below: most recent last
-        if found is None:
-            found = self._read(field, text)
+        with self._lock:
+            found = self._kept.pop(key, None)
+            if found is not None:
+                self._kept[key] = found  # most recent last
+                return found
+        found = self._read(field, text)
+        with self._lock:
+            if key in self._kept:  # another thread read it meanwhile
+                self._size -= len(self._kept.pop(key).ids)
+            self._kept[key] = found
             self._size += len(found.ids)
-        self._kept[key] = found
-        while self._size > self.budget and len(self._kept) > 1:
-            oldest = next(iter(self._kept))
-            self._size -= len(self._kept.pop(oldest).ids)
+            while self._size > self.budget and len(self._kept) > 1:
+                oldest = next(iter(self._kept))
+                self._size -= len(self._kept.pop(oldest).ids)
         return found
 
     def _read(self, field: str, text: str) -> Postings:

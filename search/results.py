@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -124,6 +125,14 @@ class SearchResults:
     @property
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.limit))
+
+    def json_lines(self) -> list[str]:
+        """The JSON Lines of ``search query --json``: one object per hit; with
+        facets, a last ``{"total": N, "facets": {...}}``."""
+        lines = [json.dumps(hit.to_json(), ensure_ascii=False) for hit in self.hits]
+        if self.facets is not None:
+            lines.append(json.dumps({"total": self.total, "facets": self.facets.to_json()}, ensure_ascii=False))
+        return lines
 
     def __iter__(self) -> Iterator[Hit]:
         return iter(self.hits)

@@ -247,7 +247,11 @@ def _best_window(
             end += 1
         inside = spans[i:end] or [spans[i]]
         terms = {term for _, _, term in inside}
-        score = sum(0.2 if term in shown else 1.0 for term in terms) + 0.05 * len(inside)
+        # Counted, then weighted: a float sum over the set would depend on its
+        # order (string hashing, different in every process) and break ties
+        # differently from one process to the next.
+        new = sum(1 for term in terms if term not in shown)
+        score = new + 0.2 * (len(terms) - new) + 0.05 * len(inside)
         if score > best_score:
             best_score, best = score, (start, inside[-1][1])
     core_start, core_end = best

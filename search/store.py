@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3Codec
-from whoosh.filedb.filestore import FileStorage
 from whoosh.index import FileIndex
 
 from search import lemma_table
 from search.errors import IndexNotFoundError, IndexVersionError, SearchError
 from search.locking import LOCK_FILE, write_lock  # noqa: F401 (the lock lives there)
 from search.schema import SCHEMA_VERSION, build_schema
+from search.shared_files import SharedFileStorage
 from search.write_errors import NamingStorage, naming
 
 META_FILE = "search-meta.json"
@@ -71,13 +71,18 @@ def write_meta(path: Path, meta: dict[str, Any]) -> None:
         raise
 
 
-def storage(path: Path) -> FileStorage:
-    """Whoosh's file storage without memory maps: with them, Whoosh 2.7 copies
-    each segment's whole posting file into memory whenever a reader opens it
-    (``BufferFile`` wraps the map in a ``BytesIO``), which on the 51,000-document
-    shared corpus cost 1.4 s and 2.4 GB per open; plain file reads cost 0.08 s
-    and 27 MB."""
-    return NamingStorage(str(path), supports_mmap=False)
+class IndexStorage(NamingStorage, SharedFileStorage):
+    """Index files written so that a failed write names its file, and read
+    with positional reads that threads can share (:mod:`search.shared_files`)."""
+
+
+def storage(path: Path) -> IndexStorage:
+    """The index directory's storage, without memory maps: with them,
+    Whoosh 2.7 copies each segment's whole posting file into memory whenever
+    a reader opens it (``BufferFile`` wraps the map in a ``BytesIO``), which
+    on the 51,000-document shared corpus cost 1.4 s and 2.4 GB per open;
+    plain file reads cost 0.08 s and 27 MB."""
+    return IndexStorage(str(path), supports_mmap=False)
 
 
 def open_generation(path: Path, meta: dict[str, Any]) -> FileIndex:

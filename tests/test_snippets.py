@@ -108,3 +108,30 @@ def test_highlights_survive_collapsed_whitespace_and_separate_passages():
     assert len(words) >= 4
     # The same spans a fresh scan of the snippet text finds.
     assert list(snippet.highlights) == [(s, e) for s, e, _ in query.spans(snippet.text)]
+
+
+def test_passage_choice_does_not_depend_on_string_hashing():
+    """Two passages that tie (three terms already shown and one new each) must
+    resolve the same way in every process: a float sum in set order did not
+    (string hashing differs per process), so search serve and search query
+    chose different passages."""
+    import os
+    import subprocess
+    import sys
+
+    program = (
+        "from search.snippets import _best_window\n"
+        "spans = [(0, 5, 'альфа'), (10, 15, 'бета'), (20, 25, 'гамма'), (30, 35, 'дельта'),\n"
+        "         (1000, 1005, 'эпсилон'), (1010, 1015, 'дзета'), (1020, 1025, 'эта'), (1030, 1035, 'тета')]\n"
+        "shown = {'альфа', 'бета', 'гамма', 'эпсилон', 'дзета', 'эта'}\n"
+        "print(_best_window('x' * 2000, spans, 100, shown)[0])\n"
+    )
+    starts = {
+        subprocess.run(
+            [sys.executable, "-c", program],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True, text=True, check=True, timeout=120,
+        ).stdout.strip()
+        for seed in range(16)
+    }
+    assert starts == {"0"}  # the earlier of two equal passages

@@ -24,6 +24,7 @@ COMMANDS = {
     "stats": "search.cli.inspect",
     "analyze": "search.cli.inspect",
     "shell": "search.cli.shell",
+    "serve": "search.cli.serve",
 }
 
 

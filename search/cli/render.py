@@ -8,7 +8,6 @@ about 45 ms quicker to start. Nothing here decides *what* to show, only how.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -209,11 +208,9 @@ HIT_COLUMNS = ("rank", "id", "title", "date", "source", "url", "score", "snippet
 
 def results_json(found: "SearchResults") -> None:
     """One JSON object per hit, one per line (JSON Lines); with facets, a
-    last line ``{"total": N, "facets": {...}}``."""
-    for hit in found.hits:
-        click.echo(json.dumps(hit.to_json(), ensure_ascii=False))
-    if found.facets is not None:
-        click.echo(json.dumps({"total": found.total, "facets": found.facets.to_json()}, ensure_ascii=False))
+    last line ``{"total": N, "facets": {...}}`` (the same as ``search serve`` gives)."""
+    for line in found.json_lines():
+        click.echo(line)
 
 
 def results_formatted(found: "SearchResults", output_format: str, bom: bool = False) -> None:
