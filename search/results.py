@@ -100,7 +100,9 @@ class SearchResults:
     ``suggestion`` is a corrected query when some words are unknown to the
     index; ``explanation`` shows how the query was understood. ``total`` is
     counted when first asked for (counting every match of a long any-term
-    query costs more than finding the best ones).
+    query costs more than finding the best ones). ``partial`` is true when
+    the search ran out of time (see ``timeout`` in :meth:`Index.search`):
+    the hits are the best found by then, and a notice says so.
     """
 
     query: str
@@ -113,6 +115,7 @@ class SearchResults:
     suggestion: str | None = None
     facets: Facets | None = None
     explanation: str = ""
+    partial: bool = False
 
     @property
     def total(self) -> int:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
 from whoosh import sorting
+from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
 from whoosh.searching import Searcher
-from whoosh.support.levenshtein import damerau_levenshtein
 
-from search import ranking, thesaurus
+from search import expansion, ranking, thesaurus
 from search.columns import UNDATED, column, raw_values
+from search.limits import DEFAULT_TIMEOUT, MAX_WORD_LENGTH, Deadline
 from search.postings import PostingReader, UnreadablePostings, phrase_documents
 from search.querying import STOP_WORDS, MatchTerms, QueryPlan, normal_form, plan_query
 from search.results import Copy, DocumentView, Facets, Hit, SearchResults
@@ -29,11 +29,10 @@ MATCH_MODES = ("all", "any")
 COLLAPSE_HEADROOM = 2
 # How many distinctive words of a document define "documents like it".
 KEY_TERMS = 12
-# Spelling suggestions: only for queries of at most this many words, and the
-# slower letter-swap search looks at most at this many indexed words.
+# Spelling suggestions: only for queries of at most this many words.
 SUGGEST_MAX_WORDS = 4
-SPELLING_CANDIDATES = 5000
 FALLBACK_NOTICE = "No document contains all the words; showing documents with any of them."
+PARTIAL_NOTICE = "The search ran out of time ({seconds:g} s); these are the best results found so far."
 
 
 @dataclass(frozen=True)
@@ -51,10 +50,15 @@ class SearchOptions:
     facets: bool = False
     synonyms: bool = True
     collapse: bool = True
+    # Seconds the search may take before returning what it found so far
+    # (marked partial); None for no limit.
+    timeout: float | None = DEFAULT_TIMEOUT
 
     def check(self) -> None:
         if self.limit < 1 or self.page < 1:
             raise ValueError("limit and page must be at least 1")
+        if self.timeout is not None and not self.timeout > 0:
+            raise ValueError("timeout must be a positive number of seconds")
         if self.sort not in SORT_ORDERS:
             raise ValueError(f"sort must be one of {', '.join(SORT_ORDERS)}")
         if self.match not in MATCH_MODES:
@@ -90,7 +94,11 @@ class _Run:
     else by Whoosh. ``count()`` gives the number of matches.
     """
 
-    def __init__(self, searcher: Searcher, plan: QueryPlan, options: SearchOptions, scorer=None):
+    def __init__(
+        self, searcher: Searcher, plan: QueryPlan, options: SearchOptions, scorer=None, deadline: Deadline | None = None
+    ):
+        self.deadline = deadline or Deadline(None)
+        self.partial = False
         wanted = options.limit * options.page
         if options.collapse:
             wanted *= COLLAPSE_HEADROOM
@@ -101,7 +109,10 @@ class _Run:
         if ranked is None:
             ranked = self._whoosh(searcher, plan, options, bounds, wanted, postings)
         self.empty = not ranked
-        if options.sort == "relevance" and ranked:
+        if self.deadline.expired():
+            # Out of time: the first-pass order stands, without re-ranking.
+            self.partial = True
+        elif options.sort == "relevance" and ranked:
             depth = ranking.RERANK_DEPTH
             ranked = ranking.rerank(searcher, postings, ranked[:depth], plan.concepts, options.recent) + ranked[depth:]
         self.ranked: list[tuple[int, float | None, list[int]]] = (
@@ -137,13 +148,34 @@ class _Run:
             )
         # Whoosh reads an empty filter as no filter: nothing dated in range, nothing found.
         query = wq.NullQuery if date_filter is not None and not date_filter else plan.query
-        self.results = searcher.search(query, **arguments)
+        self.results = self._timed(searcher, query, arguments)
         # Counted now, not when asked: counting reads the index, which the
         # caller may have closed by then.
         self.count = count_matches(searcher, self.results, date_filter is not None, postings)
         # Sorted by date, Whoosh's "score" is the sort key: no relevance score then.
         by_relevance = options.sort == "relevance"
         return [(hit.docnum, (hit.score or 0.0) if by_relevance else None) for hit in self.results]
+
+
+    def _timed(self, searcher: Searcher, query: wq.Query, arguments: dict[str, Any]):
+        """Whoosh's search, stopped when the time budget runs out (the hits
+        collected by then are kept). The clock is looked at between matching
+        documents, not by an alarm signal, which only the main thread may use."""
+        remaining = self.deadline.remaining()
+        if remaining is None:
+            return searcher.search(query, **arguments)
+        arguments = dict(arguments)
+        allow, mask = arguments.pop("filter", None), arguments.pop("mask", None)
+        collector = TimeLimitCollector(searcher.collector(**arguments), max(remaining, 0.001), use_alarm=False)
+        if allow is not None or mask is not None:
+            # Filtering outermost: a time limit wrapped around it would skip it.
+            collector = FilterCollector(collector, allow, mask)
+        try:
+            searcher.search_with_collector(query, collector)
+        except TimeLimit:
+            self.partial = True
+            self.deadline.ran_out = True
+        return collector.results()
 
 
 def _newest_first_key(stored: int) -> tuple[bool, int]:
@@ -222,15 +254,16 @@ def run_search(
     """Search ``text`` with ``options`` on an open searcher (``scorer``: a
     :class:`search.fastscore.Scorer` for it, if the caller keeps one)."""
     options.check()
+    deadline = Deadline(options.timeout)
     reader = searcher.reader()
     synonyms = thesaurus.default(policy) if options.synonyms else None
-    plan = plan_query(text, options.match, policy, reader, synonyms)
-    run = _Run(searcher, plan, options, scorer)
+    plan = plan_query(text, options.match, policy, reader, synonyms, deadline)
+    run = _Run(searcher, plan, options, scorer, deadline)
     match = options.match
-    if run.empty and match == "all":
-        fallback = plan_query(text, "any", policy, reader, synonyms)
+    if run.empty and match == "all" and not deadline.expired():
+        fallback = plan_query(text, "any", policy, reader, synonyms, deadline)
         if repr(fallback.query) != repr(plan.query):
-            fallback_run = _Run(searcher, fallback, options, scorer)
+            fallback_run = _Run(searcher, fallback, options, scorer, deadline)
             if not fallback_run.empty:
                 plan, run, match = fallback, fallback_run, "any"
                 plan.notices.append(FALLBACK_NOTICE)
@@ -241,6 +274,10 @@ def run_search(
         _hit(searcher, rank, docnum, score, matcher if options.snippets else None, copies)
         for rank, (docnum, score, copies) in enumerate(page, first + 1)
     ]
+    partial = plan.partial or run.partial or deadline.ran_out
+    notices = list(plan.notices)
+    if partial:
+        notices.append(PARTIAL_NOTICE.format(seconds=options.timeout))
     return SearchResults(
         query=text,
         count=run.count,
@@ -248,10 +285,11 @@ def run_search(
         limit=options.limit,
         match=match,
         hits=hits,
-        notices=list(plan.notices),
-        suggestion=suggest(searcher, text, plan),
+        notices=notices,
+        suggestion=None if deadline.expired() else suggest(searcher, text, plan, deadline),
         facets=_facets(run.results) if options.facets and run.results is not None else None,
         explanation=str(plan.query),
+        partial=partial,
     )
 
 
@@ -336,32 +374,18 @@ def _facets(results) -> Facets:
     return Facets(sources=counts("source"), years=dict(sorted(years.items())))
 
 
-def _closest_word(searcher: Searcher, form: str) -> str | None:
-    """The indexed surface form nearest to ``form``.
-
-    Whoosh's corrector (a fast Levenshtein automaton) goes first; it does not
-    count a swap of two letters («Ташкнет») as one edit, so when it finds
-    nothing, the words sharing the first two letters are compared by
-    Damerau-Levenshtein distance, the more frequent winning ties.
-    """
+def _closest_word(searcher: Searcher, form: str, deadline: Deadline | None = None) -> str | None:
+    """The indexed surface form nearest to ``form``: one pass over the words
+    sharing its first letter (a swap of two letters, «Ташкнет», counting as
+    one edit), the nearest winning, then the most frequent."""
     maxdist = 2 if len(form) > 5 else 1
-    corrections = searcher.corrector("exact").suggest(form, limit=1, maxdist=maxdist, prefix=1)
-    if corrections:
-        return corrections[0]
     reader = searcher.reader()
-    best: tuple[int, int, str] | None = None
-    for raw in itertools.islice(reader.expand_prefix("exact", form[:2]), SPELLING_CANDIDATES):
-        candidate = raw.decode("utf-8")
-        if abs(len(candidate) - len(form)) > maxdist:
-            continue
-        distance = damerau_levenshtein(form, candidate, maxdist + 1)
-        if distance <= maxdist:
-            key = (distance, -reader.doc_frequency("exact", candidate), candidate)
-            best = key if best is None or key < best else best
-    return best[2] if best else None
+    found = expansion.close_words(reader, "exact", form, maxdist, 1, deadline, limit=expansion.MAX_EXPANSIONS)
+    candidates = [(expansion.distance(form, word), rank, word) for rank, word in enumerate(found.words) if word != form]
+    return min(candidates)[2] if candidates else None
 
 
-def suggest(searcher: Searcher, text: str, plan: QueryPlan) -> str | None:
+def suggest(searcher: Searcher, text: str, plan: QueryPlan, deadline: Deadline | None = None) -> str | None:
     """The query with unknown words replaced by the closest indexed words.
 
     A word is unknown when none of its lemmas occurs in the index. Long
@@ -374,11 +398,13 @@ def suggest(searcher: Searcher, text: str, plan: QueryPlan) -> str | None:
     replacements: dict[str, str] = {}
     for word, lemmas in plan.words:
         form = normal_form(word)
-        if form in STOP_WORDS or len(form) < 4 or form.isdigit():
+        if form in STOP_WORDS or len(form) < 4 or len(form) > MAX_WORD_LENGTH or form.isdigit():
             continue
+        if deadline is not None and deadline.expired():
+            break
         if any(reader.doc_frequency(field, lemma) for lemma in lemmas for field in ("body", "head")):
             continue
-        correction = _closest_word(searcher, form)
+        correction = _closest_word(searcher, form, deadline)
         if correction:
             replacements[word] = correction
     if not replacements:
