@@ -116,7 +116,7 @@ class _Run:
             depth = ranking.RERANK_DEPTH
             ranked = ranking.rerank(searcher, postings, ranked[:depth], plan.concepts, options.recent) + ranked[depth:]
         self.ranked: list[tuple[int, float | None, list[int]]] = (
-            _collapse(searcher, ranked) if options.collapse else [(d, s, []) for d, s in ranked]
+            _collapse(searcher, ranked) if options.collapse and ranked else [(d, s, []) for d, s in ranked]
         )
 
     def _fast(self, plan, options, scorer, bounds, depth) -> list[tuple[int, float | None]] | None:

@@ -14,6 +14,7 @@ from search.cli.options import (
     json_option,
     library_errors,
     limit_option,
+    timeout_option,
 )
 
 
@@ -36,6 +37,7 @@ from search.cli.options import (
 @click.option("--no-synonyms", is_flag=True, help="Do not expand names with the thesaurus.")
 @click.option("--no-collapse", is_flag=True, help="Show every copy of a republished release separately.")
 @click.option("--explain", is_flag=True, help="Show how the query was understood (on stderr).")
+@timeout_option
 @json_option
 @color_option
 @library_errors
@@ -53,6 +55,7 @@ def query(
     no_synonyms: bool,
     no_collapse: bool,
     explain: bool,
+    timeout: float,
     as_json: bool,
 ) -> None:
     """Search the index for QUERY and print the best matches.
@@ -62,7 +65,8 @@ def query(
     Names are expanded with the thesaurus («Киргизия» also finds
     «Кыргызстан»). See README.md, "Query syntax", for operators, phrases,
     exact forms (!слово), prefixes, fuzzy words and date: filters.
-    Exit status 1 when nothing matches.
+    A search that runs out of time (--timeout) shows the best results found
+    by then, with a note. Exit status 1 when nothing matches.
 
     \b
     Example:
@@ -70,6 +74,7 @@ def query(
       search query "санкции" --sort newest --limit 5 --since 2022
       search query '"совет министров" СНГ -Минск' --facets
       search query "заявление МИД о ситуации на Ближнем Востоке" --any --json
+      search query "санкц*" --timeout 5
     """
     from search.cli import render
     from search.index import Index
@@ -90,6 +95,7 @@ def query(
             facets=facets,
             synonyms=not no_synonyms,
             collapse=not no_collapse,
+            timeout=timeout,
         )
     render.report(results, as_json=as_json, explain=explain)
     if results.total == 0:

@@ -142,11 +142,17 @@ def _snippet(snippet: "Snippet") -> Line:
 
 def results_json(found: "SearchResults") -> None:
     """One JSON object per hit, one per line (JSON Lines); with facets, a
-    last line ``{"total": N, "facets": {...}}``."""
+    last line ``{"total": N, "facets": {...}}``; when the search ran out of
+    time, that last line (with or without facets) has ``"partial": true``."""
     for hit in found.hits:
         click.echo(json.dumps(hit.to_json(), ensure_ascii=False))
+    summary: dict = {}
     if found.facets is not None:
-        click.echo(json.dumps({"total": found.total, "facets": found.facets.to_json()}, ensure_ascii=False))
+        summary = {"total": found.total, "facets": found.facets.to_json()}
+    if found.partial:
+        summary = {"total": found.total, **summary, "partial": True}
+    if summary:
+        click.echo(json.dumps(summary, ensure_ascii=False))
 
 
 def report(found: "SearchResults", as_json: bool, explain: bool, next_hint: str = "--page {page}") -> None:
