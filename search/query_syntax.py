@@ -94,6 +94,11 @@ class ExactFormPlugin(TaggingPlugin):
     priority = -10
 
 
+def all_words(text: str) -> list[str]:
+    """Every word of a query string, however long."""
+    return _WORDS.findall(text[: MAX_QUERY_LENGTH * 10])
+
+
 def plain_words(text: str) -> list[str]:
     """The words of a query string, all syntax (operators included) ignored;
     words too long to be indexed (see :mod:`search.limits`) left out."""
@@ -184,6 +189,12 @@ def parse(text: str, match: str) -> tuple[wq.Query, list[str]]:
     """
     group = wq.And if match == "all" else wq.Or
     text, notices = _shortened(text)
+    overlong = [word for word in _WORDS.findall(text) if len(word) > MAX_WORD_LENGTH]
+    if overlong:
+        notices.append(
+            f"Words over {MAX_WORD_LENGTH} characters are not indexed; left out «{overlong[0][:20]}…»"
+            + (f" and {len(overlong) - 1} more." if len(overlong) > 1 else ".")
+        )
     if not _SYNTAX.search(text):
         words = plain_words(text)
         if len(words) > MAX_CLAUSES:

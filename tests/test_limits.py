@@ -283,3 +283,13 @@ def test_a_build_over_hostile_files_indexes_every_good_record_and_exits_3(hostil
         assert {"csv-1", "csv-3", "csv-7"} <= {h.id for h in ix.search("текст", limit=100)}
     for reason in ("nested too deeply", "truncated", "quote opened on line 3"):
         assert reason in result.output
+
+
+def test_overlong_query_words_are_named_in_a_notice(index):
+    results = index.search(f"министр {LONG}")
+    assert results.total and any("over 64 characters are not indexed" in n for n in results.notices)
+
+
+def test_cli_refuses_a_query_of_only_overlong_words(built_index):
+    result = CliRunner().invoke(main, ["query", LONG, "--index", str(built_index)])
+    assert result.exit_code == 2 and "over 64 characters" in result.output

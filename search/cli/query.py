@@ -81,6 +81,13 @@ def query(
     from search.querying import plain_words
 
     if not plain_words(text):
+        from search.limits import MAX_WORD_LENGTH
+        from search.query_syntax import all_words
+
+        if any(len(word) > MAX_WORD_LENGTH for word in all_words(text)):
+            raise click.UsageError(
+                f"the query has no words to search for (words over {MAX_WORD_LENGTH} characters are not indexed)"
+            )
         raise click.UsageError("the query has no words to search for")
     with Index.open(index_path) as ix:
         results = ix.search(
