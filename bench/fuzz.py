@@ -101,6 +101,7 @@ def fuzz(index: Path, count: int, seed: int) -> int:
     rng = random.Random(seed)
     errors: list[tuple[str, str]] = []
     latencies: list[float] = []
+    slowest: list[tuple[float, str, dict]] = []
     partial = 0
     with Index.open(index) as ix:
         words = vocabulary(ix, 300, rng)
@@ -116,6 +117,7 @@ def fuzz(index: Path, count: int, seed: int) -> int:
             except Exception:  # what the benchmark counts: any error a user would see
                 errors.append((text, traceback.format_exc(limit=3)))
             latencies.append(time.perf_counter() - started)
+            slowest = sorted([*slowest, (latencies[-1], text, options)], key=lambda item: -item[0])[:5]
             if (number + 1) % 1000 == 0:
                 print(f"  {number + 1:,} queries, max so far {max(latencies):.2f} s", file=sys.stderr, flush=True)
     latencies.sort()
@@ -130,6 +132,9 @@ def fuzz(index: Path, count: int, seed: int) -> int:
         f"p99 {latencies[int(len(latencies) * 0.99) - 1] * 1000:.1f} ms, max {latencies[-1]:.2f} s"
     )
     print(f"peak memory (RSS): {peak_mb:.0f} MB")
+    print("slowest:")
+    for seconds, text, options in slowest:
+        print(f"  {seconds:.2f} s  {text[:70]!r} {options}")
     return 1 if errors else 0
 
 

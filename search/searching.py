@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
 from whoosh import sorting
-from whoosh.collectors import FilterCollector, TimeLimit, TimeLimitCollector
+from whoosh.collectors import TimeLimit, WrappingCollector
 from whoosh.searching import Searcher
 
 from search import expansion, ranking, thesaurus
@@ -150,8 +150,12 @@ class _Run:
         query = wq.NullQuery if date_filter is not None and not date_filter else plan.query
         self.results = self._timed(searcher, query, arguments)
         # Counted now, not when asked: counting reads the index, which the
-        # caller may have closed by then.
-        self.count = count_matches(searcher, self.results, date_filter is not None, postings)
+        # caller may have closed by then. Out of time, only what was collected
+        # is counted (counting all would run the whole query again).
+        if self.partial:
+            self.count = self.results.scored_length()
+        else:
+            self.count = count_matches(searcher, self.results, date_filter is not None, postings)
         # Sorted by date, Whoosh's "score" is the sort key: no relevance score then.
         by_relevance = options.sort == "relevance"
         return [(hit.docnum, (hit.score or 0.0) if by_relevance else None) for hit in self.results]
@@ -159,23 +163,62 @@ class _Run:
 
     def _timed(self, searcher: Searcher, query: wq.Query, arguments: dict[str, Any]):
         """Whoosh's search, stopped when the time budget runs out (the hits
-        collected by then are kept). The clock is looked at between matching
-        documents, not by an alarm signal, which only the main thread may use."""
-        remaining = self.deadline.remaining()
-        if remaining is None:
+        collected by then are kept)."""
+        if self.deadline.end is None:
             return searcher.search(query, **arguments)
         arguments = dict(arguments)
-        allow, mask = arguments.pop("filter", None), arguments.pop("mask", None)
-        collector = TimeLimitCollector(searcher.collector(**arguments), max(remaining, 0.001), use_alarm=False)
-        if allow is not None or mask is not None:
-            # Filtering outermost: a time limit wrapped around it would skip it.
-            collector = FilterCollector(collector, allow, mask)
+        allow = arguments.pop("filter", None)
+        collector = _BudgetCollector(searcher.collector(**arguments), self.deadline, allow)
         try:
             searcher.search_with_collector(query, collector)
         except TimeLimit:
             self.partial = True
-            self.deadline.ran_out = True
         return collector.results()
+
+
+class _BudgetCollector(WrappingCollector):
+    """Collects until the deadline passes, then stops with ``TimeLimit``;
+    only the documents in ``allow`` (global numbers), when given.
+
+    Unlike Whoosh's TimeLimitCollector it needs no timer thread or alarm
+    signal (which only the main thread may use): it reads the deadline's
+    clock between matches, and before starting on another index segment
+    (setting up the matchers of a segment may itself take a while). It
+    filters itself: Whoosh's FilterCollector, wrapped or wrapping, would
+    either skip the filter or the clock.
+    """
+
+    CHECK_EVERY = 64
+
+    def __init__(self, child, deadline: Deadline, allow: set[int] | None = None):
+        super().__init__(child)
+        self.deadline = deadline
+        self.allow = allow
+
+    def set_subsearcher(self, subsearcher, offset) -> None:
+        if offset and self.deadline.expired():
+            raise TimeLimit
+        super().set_subsearcher(subsearcher, offset)
+
+    def collect_matches(self) -> None:
+        child, allow, offset = self.child, self.allow, self.offset
+        for number, docnum in enumerate(child.matches()):
+            if allow is None or offset + docnum in allow:
+                child.collect(docnum)
+            if number % self.CHECK_EVERY == 0 and self.deadline.expired():
+                raise TimeLimit
+
+    def all_ids(self):
+        allow = self.allow
+        return (docnum for docnum in self.child.all_ids() if allow is None or docnum in allow)
+
+    def count(self) -> int:
+        return self.child.count() if self.allow is None else sum(1 for _ in self.all_ids())
+
+    def results(self):
+        found = self.child.results()
+        found.collector = self  # counting all matches goes through the filter
+        return found
 
 
 def _newest_first_key(stored: int) -> tuple[bool, int]:

@@ -293,3 +293,10 @@ def test_overlong_query_words_are_named_in_a_notice(index):
 def test_cli_refuses_a_query_of_only_overlong_words(built_index):
     result = CliRunner().invoke(main, ["query", LONG, "--index", str(built_index)])
     assert result.exit_code == 2 and "over 64 characters" in result.output
+
+
+def test_out_of_time_results_still_respect_the_date_filter(index, no_time):
+    results = index.search("министр", match="any", since="2021", limit=50)
+    assert results.partial
+    assert all(hit.date is None or hit.date.year >= 2021 for hit in results.hits)
+    assert all(hit.date is not None for hit in results.hits)
