@@ -13,7 +13,6 @@ time budget runs out.
 
 from __future__ import annotations
 
-import functools
 import heapq
 import re
 import struct
@@ -56,9 +55,8 @@ def _segments(reader: "IndexReader") -> list["IndexReader"]:
     return list(getattr(reader, "readers", None) or [reader])
 
 
-def _words(segment: "IndexReader", field: str, prefix: str) -> Iterator[tuple[bytes, Callable[[], int]]]:
-    """(word, its document frequency when asked) for the words of one segment
-    starting with ``prefix``.
+def _words(segment: "IndexReader", field: str, prefix: str) -> Iterator[tuple[bytes, int]]:
+    """(word, document frequency) for the words of one segment starting with ``prefix``.
 
     Reads the stretch of the Whoosh 3 word table holding those words in one
     piece and walks it in memory: Whoosh's own iteration makes several small
@@ -69,7 +67,7 @@ def _words(segment: "IndexReader", field: str, prefix: str) -> Iterator[tuple[by
     table = getattr(terms, "_tindex", None)
     if table is None or not all(hasattr(table, name) for name in ("closest_key_pos", "endofdata", "dbfile")):
         for raw, info in segment.iter_prefix(field, prefix):
-            yield raw, info.doc_frequency
+            yield raw, info.doc_frequency()
         return
     start = terms._keycoder(field, prefix.encode("utf-8"))
     skip = len(terms._keycoder(field, b""))
@@ -80,26 +78,24 @@ def _words(segment: "IndexReader", field: str, prefix: str) -> Iterator[tuple[by
     end = (table.closest_key_pos(after) if after else None) or table.endofdata
     block = table.dbfile.get(begin, end - begin)
     position = 0
+    lengths, frequency = _LENGTHS.unpack_from, _FREQUENCY.unpack_from
     while position < len(block):
-        key_length, data_length = _LENGTHS.unpack_from(block, position)
+        key_length, data_length = lengths(block, position)
         key_start = position + _LENGTHS.size
-        key = block[key_start : key_start + key_length]
-        position = key_start + key_length + data_length
+        data_start = key_start + key_length
+        key = block[key_start:data_start]
+        position = data_start + data_length
         if not key.startswith(start):
             return
-        yield key[skip:], functools.partial(_doc_frequency, block, key_start + key_length)
+        # A Whoosh 3 term entry starts with a flag byte and the weight (a
+        # float), then the document frequency (see W3TermInfo.read_doc_freq).
+        yield key[skip:], frequency(block, data_start + 5)[0]
 
 
 def _successor(key: bytes) -> bytes | None:
     """The smallest key after every key starting with ``key`` (None: none)."""
     key = key.rstrip(b"\xff")
     return key[:-1] + bytes([key[-1] + 1]) if key else None
-
-
-def _doc_frequency(block: bytes, data_start: int) -> int:
-    # A Whoosh 3 term entry starts with a flag byte and the weight (a float),
-    # then the document frequency (see W3TermInfo.read_doc_freq).
-    return _FREQUENCY.unpack_from(block, data_start + 1 + 4)[0]
 
 
 def scan(
@@ -113,7 +109,7 @@ def scan(
     """The words of ``field`` starting with ``prefix`` that ``accept`` takes,
     the ``limit`` most frequent (by document frequency) first."""
     deadline = deadline or unlimited()
-    frequencies: dict[str, int] = {}
+    frequencies: dict[bytes, int] = {}
     complete = True
     seen = 0
     for segment in _segments(reader):
@@ -122,13 +118,12 @@ def scan(
             if seen % SCAN_CHECK_EVERY == 0 and deadline.expired():
                 complete = False
                 break
-            word = raw.decode("utf-8")
-            if accept(word):
-                frequencies[word] = frequencies.get(word, 0) + doc_frequency()
+            if accept is _always or accept(raw.decode("utf-8")):
+                frequencies[raw] = frequencies.get(raw, 0) + doc_frequency
         if not complete:
             break
     best = heapq.nsmallest(limit, frequencies.items(), key=lambda item: (-item[1], item[0]))
-    return Expansion(tuple(word for word, _ in best), len(frequencies), complete)
+    return Expansion(tuple(raw.decode("utf-8") for raw, _ in best), len(frequencies), complete)
 
 
 def literal_prefix(pattern: str) -> str:

@@ -22,6 +22,10 @@ MAX_FUZZY_DISTANCE = 2
 # How many indexed words a prefix, wildcard or typo-tolerant term may stand
 # for, the most frequent kept.
 MAX_EXPANSIONS = 50
+# How many indexed words all the expanded terms of one query may stand for
+# together (Lucene's cap on a query's clauses after expansion is 1,024; each
+# word here is searched in one field).
+MAX_EXPANDED_WORDS = 200
 # A query longer than this many characters is cut at a word boundary.
 MAX_QUERY_LENGTH = 1000
 # Queries with more words (terms of any kind) than this keep the first ones.

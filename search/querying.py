@@ -23,7 +23,7 @@ from search import expansion
 from search.analysis import DEFAULT_POLICY, strip_ignorable
 from search.bestof import BestOf
 from search.dates import parse_range
-from search.limits import MAX_EXPANSIONS, MAX_FUZZY_DISTANCE, MAX_WORD_LENGTH, Deadline
+from search.limits import MAX_EXPANDED_WORDS, MAX_EXPANSIONS, MAX_FUZZY_DISTANCE, MAX_WORD_LENGTH, Deadline
 from search.morphology import fold_yo, lemmas
 from search.query_syntax import parse, plain_words
 
@@ -137,6 +137,7 @@ class _Rewriter:
     ):
         self.deadline = deadline
         self.partial = False
+        self.expanded = 0
         self.drop_stop_words = drop_stop_words
         self.policy = policy
         self.reader = reader
@@ -351,8 +352,12 @@ class _Rewriter:
             self.prefixes.append(pattern.rstrip("*"))
         if self.reader is None:
             return type(node)("exact", pattern.rstrip("*") if isinstance(node, wq.Prefix) else pattern, boost=node.boost)
-        found = expansion.wildcard(self.reader, "exact", pattern, self.deadline)
-        self._report(shown, found, MAX_EXPANSIONS)
+        limit = self._expansion_limit(MAX_EXPANSIONS)
+        if not limit:
+            self._out_of_expansions(shown)
+            return None
+        found = expansion.wildcard(self.reader, "exact", pattern, self.deadline, limit)
+        self._report(shown, found, limit)
         if not found.words:
             self.notices.append(f"No indexed word matches {shown}.")
             return wq.NullQuery
@@ -360,7 +365,19 @@ class _Rewriter:
         terms = [wq.Term("exact", word, boost=node.boost) for word in found.words]
         return terms[0] if len(terms) == 1 else wq.Or(terms)
 
+    def _expansion_limit(self, limit: int) -> int:
+        """How many words the next expanded term may stand for: its own cap,
+        within what is left of the query's (``MAX_EXPANDED_WORDS``)."""
+        return min(limit, MAX_EXPANDED_WORDS - self.expanded)
+
+    def _out_of_expansions(self, shown: str) -> None:
+        self.notices.append(
+            f"The query's prefixes, wildcards and typo-tolerant words already stand for "
+            f"{MAX_EXPANDED_WORDS} indexed words, the most a query may; left out {shown}."
+        )
+
     def _report(self, shown: str, found: "expansion.Expansion", limit: int) -> None:
+        self.expanded += len(found.words)
         if not found.complete:
             self.partial = True
             self.notices.append(f"Ran out of time looking up the words for {shown}; some may be missing.")
@@ -388,10 +405,12 @@ class _Rewriter:
             shown = f"«{node.text}~{maxdist}»"
         if self.reader is None:
             return wq.FuzzyTerm("exact", form, maxdist=maxdist, prefixlength=max(1, node.prefixlength))
-        found = expansion.close_words(
-            self.reader, "exact", form, maxdist, node.prefixlength, self.deadline, FUZZY_EXPANSIONS
-        )
-        self._report(shown, found, FUZZY_EXPANSIONS)
+        limit = self._expansion_limit(FUZZY_EXPANSIONS)
+        if not limit:
+            self._out_of_expansions(shown)
+            return None
+        found = expansion.close_words(self.reader, "exact", form, maxdist, node.prefixlength, self.deadline, limit)
+        self._report(shown, found, limit)
         candidates = found.words
         if not candidates:
             self.notices.append(f"No indexed word is close to «{node.text}».")

@@ -125,9 +125,10 @@ class _Run:
         from search.fastscore import Unsupported
 
         try:
-            scored = scorer.score(plan.query, scorer.dated(*bounds) if bounds else None)
+            scored = scorer.score(plan.query, scorer.dated(*bounds) if bounds else None, self.deadline)
         except Unsupported:
             return None
+        self.partial = scorer.cut_short
         self.count = lambda: scored.total
         if options.sort == "relevance":
             return scored.top(depth)

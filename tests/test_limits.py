@@ -300,3 +300,22 @@ def test_out_of_time_results_still_respect_the_date_filter(index, no_time):
     assert results.partial
     assert all(hit.date is None or hit.date.year >= 2021 for hit in results.hits)
     assert all(hit.date is not None for hit in results.hits)
+
+
+def test_all_expansions_of_a_query_share_one_cap(index, monkeypatch):
+    from search import querying
+
+    monkeypatch.setattr(querying, "MAX_EXPANDED_WORDS", 3)
+    plan = plan_query("м* п* с*", match="any", reader=index.searcher().reader())
+    assert len(plan.terms.forms) <= 3
+    assert any("the most a query may; left out «с*»" in n for n in plan.notices)
+
+
+def test_fast_scoring_stops_adding_words_when_out_of_time(built_index, no_time, monkeypatch):
+    from search import index as index_module
+
+    monkeypatch.setattr(index_module, "FAST_SCORING_MIN_DOCS", 0)
+    with Index.open(built_index) as ix:
+        results = ix.search("министр Япония Токио визит", match="any")
+        assert results.partial and results.hits
+        assert ix._fast.cut_short  # the scorer itself stopped early
