@@ -12,6 +12,7 @@ import re
 
 from whoosh.analysis import Filter, LowercaseFilter, Token, Tokenizer
 
+from search.limits import MAX_WORD_LENGTH
 from search.morphology import fold_yo, lemmas
 
 # Characters that may sit inside a word without being part of it: combining
@@ -43,6 +44,11 @@ class RussianTokenizer(Tokenizer):
     characters are dropped from the token text, while ``startchar`` and
     ``endchar`` still point into the original string, so highlights cover
     exactly the characters the reader sees.
+
+    A word (or compound part) longer than ``MAX_WORD_LENGTH`` characters is
+    not yielded (Lucene drops over-long tokens too): no Russian word is that
+    long, and such strings would cost the lemmatiser time and recursion. It
+    still takes up its position, so that a phrase does not match across it.
     """
 
     expression = re.compile(WORD_PATTERN)
@@ -80,6 +86,11 @@ class RussianTokenizer(Tokenizer):
             raw = match.group()
             start = start_char + match.start()
             token.capitalised = raw[0].isupper()
+            compound = split_compounds and ("-" in raw if plain else _PART_SPLIT_RE.search(raw))
+            if len(raw) > MAX_WORD_LENGTH:
+                if compound:
+                    yield from self._parts(token, raw, pos, start, keeporiginal)
+                continue
             if plain:
                 token.text = raw
                 if keeporiginal:
@@ -90,12 +101,17 @@ class RussianTokenizer(Tokenizer):
                 yield token
             else:
                 yield self._fill(token, raw, pos, start, keeporiginal)
-            if split_compounds and ("-" in raw if plain else _PART_SPLIT_RE.search(raw)):
-                offset = 0
-                for part in _PART_SPLIT_RE.split(raw):
-                    token.capitalised = part[:1].isupper()
-                    yield self._fill(token, part, pos, start + offset, keeporiginal)
-                    offset += len(part) + 1
+            if compound:
+                yield from self._parts(token, raw, pos, start, keeporiginal)
+
+    def _parts(self, token, raw, pos, start, keeporiginal):
+        """The parts of a hyphenated compound, at its position."""
+        offset = 0
+        for part in _PART_SPLIT_RE.split(raw):
+            if len(part) <= MAX_WORD_LENGTH:
+                token.capitalised = part[:1].isupper()
+                yield self._fill(token, part, pos, start + offset, keeporiginal)
+            offset += len(part) + 1
 
     @staticmethod
     def _fill(token, raw, pos, start, keeporiginal):

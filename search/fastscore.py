@@ -110,6 +110,8 @@ class Scorer:
     """Scores supported queries against one searcher with Whoosh's BM25F."""
 
     def __init__(self, stats: Statistics, B: float, K1: float, field_B: dict[str, float]):
+        self.deadline = None
+        self.cut_short = False
         self.stats = stats
         self.K1 = K1
         self.B = B
@@ -121,7 +123,11 @@ class Scorer:
         dates = self.stats.dates()
         return (dates >= low) & (dates <= high)
 
-    def score(self, query: wq.Query, mask: np.ndarray | None = None) -> Scored:
+    def score(self, query: wq.Query, mask: np.ndarray | None = None, deadline=None) -> Scored:
+        """Score ``query``; with a ``deadline`` (:class:`search.limits.Deadline`),
+        an any-word query stops adding words once it has passed (then
+        ``cut_short`` is set): the words scored so far rank the documents."""
+        self.deadline, self.cut_short = deadline, False
         scores, matched = self._score(query)
         matched &= self.stats.live
         if mask is not None:
@@ -132,7 +138,12 @@ class Scorer:
         if type(query) is wq.Term:
             return self._term(query)
         if type(query) in (wq.Or, wq.And, BestOf) and query.subqueries:
-            parts = [self._score(q) for q in query.subqueries]
+            parts = []
+            for part in query.subqueries:
+                if parts and type(query) is wq.Or and self.deadline is not None and self.deadline.expired():
+                    self.cut_short = True
+                    break
+                parts.append(self._score(part))
             if type(query) is BestOf:
                 scores = np.maximum.reduce([s for s, _ in parts])
             else:

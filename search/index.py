@@ -28,6 +28,7 @@ from search import field_text, lemma_table, morphology, ranking, stopping, store
 from search.analysis import DEFAULT_POLICY
 from search.dates import date_bound
 from search.errors import DocumentNotFoundError, IndexDamagedError, IndexReadError, SearchError
+from search.limits import DEFAULT_TIMEOUT
 from search.morphology import AMBIGUITY_POLICIES, CYRILLIC
 from search.results import DocumentView, SearchResults
 from search.searching import SearchOptions, document_view, find_similar, query_timeline, run_search
@@ -448,6 +449,7 @@ class Index:
         facets: bool = False,
         synonyms: bool = True,
         collapse: bool = True,
+        timeout: float | None = DEFAULT_TIMEOUT,
     ) -> SearchResults:
         """Run a query and return one page of ranked, highlighted hits.
 
@@ -464,7 +466,10 @@ class Index:
         ``collapse=False``; totals count every copy.
         ``snippets=False`` skips highlighting, for scripts
         that only need ids and scores. Malformed query syntax degrades to
-        plain words, with a notice.
+        plain words, with a notice. A search stops after ``timeout`` seconds
+        (``None``: no limit) and returns the best hits found by then, with
+        ``results.partial`` set and a notice; prefix, wildcard and fuzzy
+        words, long queries and deep nesting are bounded too (README, "Limits").
         """
         options = SearchOptions(
             limit=limit,
@@ -478,6 +483,7 @@ class Index:
             facets=facets,
             synonyms=synonyms,
             collapse=collapse,
+            timeout=timeout,
         )
         options.check()
         self._use_lemma_table()

@@ -13,6 +13,8 @@ import threading
 from functools import lru_cache
 from typing import Callable, Iterable
 
+from search.limits import MAX_WORD_LENGTH
+
 # Parses whose tag carries one of these grammemes name a person, place or
 # organisation; for a capitalised word they beat a common-noun reading
 # («Токаева» is the surname Токаев, not a female first name).
@@ -81,9 +83,11 @@ def lemmas(word: str, policy: str = "top", capitalised: bool = False) -> tuple[s
     lemma only; ``all`` every distinct lemma among its parses; ``proper`` the
     most likely lemma, except that a capitalised word prefers a surname,
     place or organisation reading when pymorphy3 offers one.
-    Words without Cyrillic letters (Latin, numbers) are returned unchanged.
+    Words without Cyrillic letters (Latin, numbers) are returned unchanged,
+    and so are words over ``MAX_WORD_LENGTH`` characters (pymorphy3 recurses
+    on a word's length and fails on a few thousand letters).
     """
-    if not CYRILLIC.search(word):
+    if len(word) > MAX_WORD_LENGTH or not CYRILLIC.search(word):
         return (word,)
     lookup = _known.get(policy)
     found = lookup(word) if lookup is not None else None

@@ -19,9 +19,11 @@ from typing import TYPE_CHECKING
 
 from whoosh import query as wq
 
+from search import expansion
 from search.analysis import DEFAULT_POLICY, strip_ignorable
 from search.bestof import BestOf
 from search.dates import parse_range
+from search.limits import MAX_EXPANDED_WORDS, MAX_EXPANSIONS, MAX_FUZZY_DISTANCE, MAX_WORD_LENGTH, Deadline
 from search.morphology import fold_yo, lemmas
 from search.query_syntax import parse, plain_words
 
@@ -87,6 +89,8 @@ class QueryPlan:
     concepts: tuple[frozenset[str], ...] = ()
     # Plain query words with their lemmas, for spelling suggestions.
     words: tuple[tuple[str, frozenset[str]], ...] = ()
+    # The time budget ran out while expanding a term: some words may be missing.
+    partial: bool = False
 
     @property
     def empty(self) -> bool:
@@ -129,7 +133,11 @@ class _Rewriter:
         policy: str,
         reader: "IndexReader | None",
         thesaurus: "Thesaurus | None",
+        deadline: Deadline | None = None,
     ):
+        self.deadline = deadline
+        self.partial = False
+        self.expanded = 0
         self.drop_stop_words = drop_stop_words
         self.policy = policy
         self.reader = reader
@@ -153,10 +161,7 @@ class _Rewriter:
         if isinstance(node, wq.Phrase):
             return self._phrase(node)
         if isinstance(node, (wq.Prefix, wq.Wildcard)):
-            pattern = fold_yo(node.text.lower())
-            if isinstance(node, wq.Prefix):
-                self.prefixes.append(pattern)
-            return type(node)("exact", pattern, boost=node.boost)
+            return self._wildcard(node)
         if isinstance(node, wq.Every):
             return wq.Every()
         if isinstance(node, wq.Not):
@@ -328,15 +333,85 @@ class _Rewriter:
             (field, lemma) in self.reader for lemma in word_lemmas(word, self.policy) for field in RANKED_FIELDS
         )
 
+    def _wildcard(self, node: wq.Prefix | wq.Wildcard) -> wq.Query | None:
+        """``слово*`` or ``с*во``: the most frequent indexed surface forms
+        matching the pattern (at most ``MAX_EXPANSIONS``, with a notice
+        naming the cut)."""
+        pattern = fold_yo(node.text.lower()) + ("*" if isinstance(node, wq.Prefix) else "")
+        shown = f"«{node.text}{'*' if isinstance(node, wq.Prefix) else ''}»"
+        if len(pattern) > MAX_WORD_LENGTH:
+            self.notices.append(f"{shown[:20]}…» is longer than any indexed word; ignored it.")
+            return None
+        if not expansion.literal_prefix(pattern):
+            self.notices.append(
+                f"{shown} starts with *, which would scan every indexed word; "
+                "put at least one letter before the first * (ignored it)."
+            )
+            return None
+        if isinstance(node, wq.Prefix) or pattern.endswith("*") and pattern.count("*") == 1:
+            self.prefixes.append(pattern.rstrip("*"))
+        if self.reader is None:
+            return type(node)("exact", pattern.rstrip("*") if isinstance(node, wq.Prefix) else pattern, boost=node.boost)
+        limit = self._expansion_limit(MAX_EXPANSIONS)
+        if not limit:
+            self._out_of_expansions(shown)
+            return None
+        found = expansion.wildcard(self.reader, "exact", pattern, self.deadline, limit)
+        self._report(shown, found, limit)
+        if not found.words:
+            self.notices.append(f"No indexed word matches {shown}.")
+            return wq.NullQuery
+        self.forms.update(found.words)
+        terms = [wq.Term("exact", word, boost=node.boost) for word in found.words]
+        return terms[0] if len(terms) == 1 else wq.Or(terms)
+
+    def _expansion_limit(self, limit: int) -> int:
+        """How many words the next expanded term may stand for: its own cap,
+        within what is left of the query's (``MAX_EXPANDED_WORDS``)."""
+        return min(limit, MAX_EXPANDED_WORDS - self.expanded)
+
+    def _out_of_expansions(self, shown: str) -> None:
+        self.notices.append(
+            f"The query's prefixes, wildcards and typo-tolerant words already stand for "
+            f"{MAX_EXPANDED_WORDS} indexed words, the most a query may; left out {shown}."
+        )
+
+    def _report(self, shown: str, found: "expansion.Expansion", limit: int) -> None:
+        self.expanded += len(found.words)
+        if not found.complete:
+            self.partial = True
+            self.notices.append(f"Ran out of time looking up the words for {shown}; some may be missing.")
+        if found.cut:
+            self.notices.append(
+                f"{shown} matches {found.matched:,} indexed words; searched for the {limit} most frequent."
+            )
+
     def _fuzzy(self, node: wq.FuzzyTerm) -> wq.Query | None:
         """Typo-tolerant word: the indexed surface forms within the edit
-        distance, each searched through its lemmas."""
+        distance (at most ``MAX_FUZZY_DISTANCE``), the ``FUZZY_EXPANSIONS``
+        most frequent, each searched through its lemmas."""
         form = normal_form(node.text)
+        if len(form) > MAX_WORD_LENGTH:
+            self.notices.append(f"«{node.text[:20]}…» is longer than any indexed word; ignored it.")
+            return None
+        maxdist = node.maxdist
+        shown = f"«{node.text}~{maxdist}»"
+        if maxdist > MAX_FUZZY_DISTANCE:
+            self.notices.append(
+                f"Typo tolerance is at most {MAX_FUZZY_DISTANCE} letters; searched for "
+                f"«{node.text}~{MAX_FUZZY_DISTANCE}» instead of {shown}."
+            )
+            maxdist = MAX_FUZZY_DISTANCE
+            shown = f"«{node.text}~{maxdist}»"
         if self.reader is None:
-            return wq.FuzzyTerm("exact", form, maxdist=node.maxdist, prefixlength=node.prefixlength)
-        candidates = list(self.reader.terms_within("exact", form, node.maxdist, prefix=node.prefixlength))
-        candidates = sorted(candidates, key=lambda c: -self.reader.doc_frequency("exact", c))
-        candidates = candidates[:FUZZY_EXPANSIONS]
+            return wq.FuzzyTerm("exact", form, maxdist=maxdist, prefixlength=max(1, node.prefixlength))
+        limit = self._expansion_limit(FUZZY_EXPANSIONS)
+        if not limit:
+            self._out_of_expansions(shown)
+            return None
+        found = expansion.close_words(self.reader, "exact", form, maxdist, node.prefixlength, self.deadline, limit)
+        self._report(shown, found, limit)
+        candidates = found.words
         if not candidates:
             self.notices.append(f"No indexed word is close to «{node.text}».")
             return wq.NullQuery
@@ -409,6 +484,7 @@ def plan_query(
     policy: str = DEFAULT_POLICY,
     reader: "IndexReader | None" = None,
     thesaurus: "Thesaurus | None" = None,
+    deadline: Deadline | None = None,
 ) -> QueryPlan:
     """Parse ``text`` into a :class:`QueryPlan`; never raises on odd input.
 
@@ -422,11 +498,11 @@ def plan_query(
     if match not in ("all", "any"):
         raise ValueError(f"match must be 'all' or 'any', not {match!r}")
     parsed, notices = parse(text, match)
-    rewriter = _Rewriter(match, drop_stop_words=True, policy=policy, reader=reader, thesaurus=thesaurus)
+    rewriter = _Rewriter(match, True, policy, reader, thesaurus, deadline)
     rewritten = rewriter.rewrite(parsed)
     if rewritten is None and not rewriter.notices:
         # Nothing but function words: search for them after all.
-        rewriter = _Rewriter(match, drop_stop_words=False, policy=policy, reader=reader, thesaurus=thesaurus)
+        rewriter = _Rewriter(match, False, policy, reader, thesaurus, deadline)
         rewritten = rewriter.rewrite(parsed)
     if rewritten is None:
         rewritten = wq.NullQuery
@@ -439,4 +515,5 @@ def plan_query(
         notices=notices + rewriter.notices,
         concepts=tuple(rewriter.concepts),
         words=tuple(rewriter.words),
+        partial=rewriter.partial,
     )

@@ -101,7 +101,9 @@ class SearchResults:
     ``suggestion`` is a corrected query when some words are unknown to the
     index; ``explanation`` shows how the query was understood. ``total`` is
     counted when first asked for (counting every match of a long any-term
-    query costs more than finding the best ones).
+    query costs more than finding the best ones). ``partial`` is true when
+    the search ran out of time (see ``timeout`` in :meth:`Index.search`):
+    the hits are the best found by then, and a notice says so.
     """
 
     query: str
@@ -114,6 +116,7 @@ class SearchResults:
     suggestion: str | None = None
     facets: Facets | None = None
     explanation: str = ""
+    partial: bool = False
 
     @property
     def total(self) -> int:
@@ -128,10 +131,16 @@ class SearchResults:
 
     def json_lines(self) -> list[str]:
         """The JSON Lines of ``search query --json``: one object per hit; with
-        facets, a last ``{"total": N, "facets": {...}}``."""
+        facets, a last ``{"total": N, "facets": {...}}``; when the search ran
+        out of time, that last line (with or without facets) has ``"partial": true``."""
         lines = [json.dumps(hit.to_json(), ensure_ascii=False) for hit in self.hits]
+        summary: dict = {}
         if self.facets is not None:
-            lines.append(json.dumps({"total": self.total, "facets": self.facets.to_json()}, ensure_ascii=False))
+            summary = {"total": self.total, "facets": self.facets.to_json()}
+        if self.partial:
+            summary = {"total": self.total, **summary, "partial": True}
+        if summary:
+            lines.append(json.dumps(summary, ensure_ascii=False))
         return lines
 
     def __iter__(self) -> Iterator[Hit]:

@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from whoosh import query as wq
 from whoosh import sorting
+from whoosh.collectors import TimeLimit, WrappingCollector
 from whoosh.searching import Searcher
-from whoosh.support.levenshtein import damerau_levenshtein
 
-from search import ranking, thesaurus
+from search import expansion, ranking, thesaurus
 from search.columns import UNDATED, column, raw_values
+from search.limits import DEFAULT_TIMEOUT, MAX_WORD_LENGTH, Deadline
 from search.postings import PostingReader, UnreadablePostings, phrase_documents
 from search.querying import STOP_WORDS, MatchTerms, QueryPlan, normal_form, plan_query
 from search.results import Copy, DocumentView, Facets, Hit, SearchResults
@@ -29,11 +29,10 @@ MATCH_MODES = ("all", "any")
 COLLAPSE_HEADROOM = 2
 # How many distinctive words of a document define "documents like it".
 KEY_TERMS = 12
-# Spelling suggestions: only for queries of at most this many words, and the
-# slower letter-swap search looks at most at this many indexed words.
+# Spelling suggestions: only for queries of at most this many words.
 SUGGEST_MAX_WORDS = 4
-SPELLING_CANDIDATES = 5000
 FALLBACK_NOTICE = "No document contains all the words; showing documents with any of them."
+PARTIAL_NOTICE = "The search ran out of time ({seconds:g} s); these are the best results found so far."
 
 
 @dataclass(frozen=True)
@@ -51,10 +50,15 @@ class SearchOptions:
     facets: bool = False
     synonyms: bool = True
     collapse: bool = True
+    # Seconds the search may take before returning what it found so far
+    # (marked partial); None for no limit.
+    timeout: float | None = DEFAULT_TIMEOUT
 
     def check(self) -> None:
         if self.limit < 1 or self.page < 1:
             raise ValueError("limit and page must be at least 1")
+        if self.timeout is not None and not self.timeout > 0:
+            raise ValueError("timeout must be a positive number of seconds")
         if self.sort not in SORT_ORDERS:
             raise ValueError(f"sort must be one of {', '.join(SORT_ORDERS)}")
         if self.match not in MATCH_MODES:
@@ -90,7 +94,11 @@ class _Run:
     else by Whoosh. ``count()`` gives the number of matches.
     """
 
-    def __init__(self, searcher: Searcher, plan: QueryPlan, options: SearchOptions, scorer=None):
+    def __init__(
+        self, searcher: Searcher, plan: QueryPlan, options: SearchOptions, scorer=None, deadline: Deadline | None = None
+    ):
+        self.deadline = deadline or Deadline(None)
+        self.partial = False
         wanted = options.limit * options.page
         if options.collapse:
             wanted *= COLLAPSE_HEADROOM
@@ -101,11 +109,14 @@ class _Run:
         if ranked is None:
             ranked = self._whoosh(searcher, plan, options, bounds, wanted, postings)
         self.empty = not ranked
-        if options.sort == "relevance" and ranked:
+        if self.deadline.expired():
+            # Out of time: the first-pass order stands, without re-ranking.
+            self.partial = True
+        elif options.sort == "relevance" and ranked:
             depth = ranking.RERANK_DEPTH
             ranked = ranking.rerank(searcher, postings, ranked[:depth], plan.concepts, options.recent) + ranked[depth:]
         self.ranked: list[tuple[int, float | None, list[int]]] = (
-            _collapse(searcher, ranked) if options.collapse else [(d, s, []) for d, s in ranked]
+            _collapse(searcher, ranked) if options.collapse and ranked else [(d, s, []) for d, s in ranked]
         )
 
     def _fast(self, plan, options, scorer, bounds, depth) -> list[tuple[int, float | None]] | None:
@@ -114,9 +125,10 @@ class _Run:
         from search.fastscore import Unsupported
 
         try:
-            scored = scorer.score(plan.query, scorer.dated(*bounds) if bounds else None)
+            scored = scorer.score(plan.query, scorer.dated(*bounds) if bounds else None, self.deadline)
         except Unsupported:
             return None
+        self.partial = scorer.cut_short
         self.count = lambda: scored.total
         if options.sort == "relevance":
             return scored.top(depth)
@@ -137,13 +149,77 @@ class _Run:
             )
         # Whoosh reads an empty filter as no filter: nothing dated in range, nothing found.
         query = wq.NullQuery if date_filter is not None and not date_filter else plan.query
-        self.results = searcher.search(query, **arguments)
+        self.results = self._timed(searcher, query, arguments)
         # Counted now, not when asked: counting reads the index, which the
-        # caller may have closed by then.
-        self.count = count_matches(searcher, self.results, date_filter is not None, postings)
+        # caller may have closed by then. Out of time, only what was collected
+        # is counted (counting all would run the whole query again).
+        if self.partial:
+            self.count = self.results.scored_length()
+        else:
+            self.count = count_matches(searcher, self.results, date_filter is not None, postings)
         # Sorted by date, Whoosh's "score" is the sort key: no relevance score then.
         by_relevance = options.sort == "relevance"
         return [(hit.docnum, (hit.score or 0.0) if by_relevance else None) for hit in self.results]
+
+
+    def _timed(self, searcher: Searcher, query: wq.Query, arguments: dict[str, Any]):
+        """Whoosh's search, stopped when the time budget runs out (the hits
+        collected by then are kept)."""
+        if self.deadline.end is None:
+            return searcher.search(query, **arguments)
+        arguments = dict(arguments)
+        allow = arguments.pop("filter", None)
+        collector = _BudgetCollector(searcher.collector(**arguments), self.deadline, allow)
+        try:
+            searcher.search_with_collector(query, collector)
+        except TimeLimit:
+            self.partial = True
+        return collector.results()
+
+
+class _BudgetCollector(WrappingCollector):
+    """Collects until the deadline passes, then stops with ``TimeLimit``;
+    only the documents in ``allow`` (global numbers), when given.
+
+    Unlike Whoosh's TimeLimitCollector it needs no timer thread or alarm
+    signal (which only the main thread may use): it reads the deadline's
+    clock between matches, and before starting on another index segment
+    (setting up the matchers of a segment may itself take a while). It
+    filters itself: Whoosh's FilterCollector, wrapped or wrapping, would
+    either skip the filter or the clock.
+    """
+
+    CHECK_EVERY = 64
+
+    def __init__(self, child, deadline: Deadline, allow: set[int] | None = None):
+        super().__init__(child)
+        self.deadline = deadline
+        self.allow = allow
+
+    def set_subsearcher(self, subsearcher, offset) -> None:
+        if offset and self.deadline.expired():
+            raise TimeLimit
+        super().set_subsearcher(subsearcher, offset)
+
+    def collect_matches(self) -> None:
+        child, allow, offset = self.child, self.allow, self.offset
+        for number, docnum in enumerate(child.matches()):
+            if allow is None or offset + docnum in allow:
+                child.collect(docnum)
+            if number % self.CHECK_EVERY == 0 and self.deadline.expired():
+                raise TimeLimit
+
+    def all_ids(self):
+        allow = self.allow
+        return (docnum for docnum in self.child.all_ids() if allow is None or docnum in allow)
+
+    def count(self) -> int:
+        return self.child.count() if self.allow is None else sum(1 for _ in self.all_ids())
+
+    def results(self):
+        found = self.child.results()
+        found.collector = self  # counting all matches goes through the filter
+        return found
 
 
 def _newest_first_key(stored: int) -> tuple[bool, int]:
@@ -222,15 +298,16 @@ def run_search(
     """Search ``text`` with ``options`` on an open searcher (``scorer``: a
     :class:`search.fastscore.Scorer` for it, if the caller keeps one)."""
     options.check()
+    deadline = Deadline(options.timeout)
     reader = searcher.reader()
     synonyms = thesaurus.default(policy) if options.synonyms else None
-    plan = plan_query(text, options.match, policy, reader, synonyms)
-    run = _Run(searcher, plan, options, scorer)
+    plan = plan_query(text, options.match, policy, reader, synonyms, deadline)
+    run = _Run(searcher, plan, options, scorer, deadline)
     match = options.match
-    if run.empty and match == "all":
-        fallback = plan_query(text, "any", policy, reader, synonyms)
+    if run.empty and match == "all" and not deadline.expired():
+        fallback = plan_query(text, "any", policy, reader, synonyms, deadline)
         if repr(fallback.query) != repr(plan.query):
-            fallback_run = _Run(searcher, fallback, options, scorer)
+            fallback_run = _Run(searcher, fallback, options, scorer, deadline)
             if not fallback_run.empty:
                 plan, run, match = fallback, fallback_run, "any"
                 plan.notices.append(FALLBACK_NOTICE)
@@ -241,6 +318,10 @@ def run_search(
         _hit(searcher, rank, docnum, score, matcher if options.snippets else None, copies)
         for rank, (docnum, score, copies) in enumerate(page, first + 1)
     ]
+    partial = plan.partial or run.partial or deadline.ran_out
+    notices = list(plan.notices)
+    if partial:
+        notices.append(PARTIAL_NOTICE.format(seconds=options.timeout))
     return SearchResults(
         query=text,
         count=run.count,
@@ -248,10 +329,11 @@ def run_search(
         limit=options.limit,
         match=match,
         hits=hits,
-        notices=list(plan.notices),
-        suggestion=suggest(searcher, text, plan),
+        notices=notices,
+        suggestion=None if deadline.expired() else suggest(searcher, text, plan, deadline),
         facets=_facets(run.results) if options.facets and run.results is not None else None,
         explanation=str(plan.query),
+        partial=partial,
     )
 
 
@@ -336,32 +418,18 @@ def _facets(results) -> Facets:
     return Facets(sources=counts("source"), years=dict(sorted(years.items())))
 
 
-def _closest_word(searcher: Searcher, form: str) -> str | None:
-    """The indexed surface form nearest to ``form``.
-
-    Whoosh's corrector (a fast Levenshtein automaton) goes first; it does not
-    count a swap of two letters («Ташкнет») as one edit, so when it finds
-    nothing, the words sharing the first two letters are compared by
-    Damerau-Levenshtein distance, the more frequent winning ties.
-    """
+def _closest_word(searcher: Searcher, form: str, deadline: Deadline | None = None) -> str | None:
+    """The indexed surface form nearest to ``form``: one pass over the words
+    sharing its first letter (a swap of two letters, «Ташкнет», counting as
+    one edit), the nearest winning, then the most frequent."""
     maxdist = 2 if len(form) > 5 else 1
-    corrections = searcher.corrector("exact").suggest(form, limit=1, maxdist=maxdist, prefix=1)
-    if corrections:
-        return corrections[0]
     reader = searcher.reader()
-    best: tuple[int, int, str] | None = None
-    for raw in itertools.islice(reader.expand_prefix("exact", form[:2]), SPELLING_CANDIDATES):
-        candidate = raw.decode("utf-8")
-        if abs(len(candidate) - len(form)) > maxdist:
-            continue
-        distance = damerau_levenshtein(form, candidate, maxdist + 1)
-        if distance <= maxdist:
-            key = (distance, -reader.doc_frequency("exact", candidate), candidate)
-            best = key if best is None or key < best else best
-    return best[2] if best else None
+    found = expansion.close_words(reader, "exact", form, maxdist, 1, deadline, limit=expansion.MAX_EXPANSIONS)
+    candidates = [(expansion.distance(form, word), rank, word) for rank, word in enumerate(found.words) if word != form]
+    return min(candidates)[2] if candidates else None
 
 
-def suggest(searcher: Searcher, text: str, plan: QueryPlan) -> str | None:
+def suggest(searcher: Searcher, text: str, plan: QueryPlan, deadline: Deadline | None = None) -> str | None:
     """The query with unknown words replaced by the closest indexed words.
 
     A word is unknown when none of its lemmas occurs in the index. Long
@@ -374,11 +442,13 @@ def suggest(searcher: Searcher, text: str, plan: QueryPlan) -> str | None:
     replacements: dict[str, str] = {}
     for word, lemmas in plan.words:
         form = normal_form(word)
-        if form in STOP_WORDS or len(form) < 4 or form.isdigit():
+        if form in STOP_WORDS or len(form) < 4 or len(form) > MAX_WORD_LENGTH or form.isdigit():
             continue
+        if deadline is not None and deadline.expired():
+            break
         if any(reader.doc_frequency(field, lemma) for lemma in lemmas for field in ("body", "head")):
             continue
-        correction = _closest_word(searcher, form)
+        correction = _closest_word(searcher, form, deadline)
         if correction:
             replacements[word] = correction
     if not replacements:

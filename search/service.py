@@ -16,7 +16,6 @@ of sockets; :func:`make_server` puts it behind HTTP.
 
 from __future__ import annotations
 
-import inspect
 import json
 import socket
 import sys
@@ -180,14 +179,6 @@ def _query_text(parameters: Parameters) -> str:
     return text
 
 
-def _takes_timeout(search: Callable[..., Any]) -> bool:
-    """Whether ``Index.search`` has a per-search time budget (``timeout=``)."""
-    try:
-        return "timeout" in inspect.signature(search).parameters
-    except (TypeError, ValueError):
-        return False
-
-
 class Service:
     """Requests to responses over one shared ``Index``."""
 
@@ -200,7 +191,6 @@ class Service:
         self.ix = ix
         self.time_budget = time_budget
         self._slots = threading.BoundedSemaphore(concurrent)
-        self._search_takes_timeout = _takes_timeout(ix.search)
 
     def respond(self, method: str, target: str) -> Response:
         """The response to ``method target`` (e.g. ``GET /search?q=…``)."""
@@ -275,13 +265,8 @@ class Service:
             collapse=parameters.flag("collapse", True),
         )
         output = parameters.choice("format", "json", FORMATS)
-        timeout = parameters.number("timeout", self.time_budget)
-        # The time budget. Index.search takes `timeout=` (seconds; results.partial
-        # when it ran out) once the bounded-search work is merged: passed on then,
-        # the server's own budget when the client names none. Until then the
-        # parameter is checked and the search runs to its end.
-        if self._search_takes_timeout:
-            options["timeout"] = timeout or self.time_budget
+        # The client's time budget, else the server's; results.partial when it ran out.
+        options["timeout"] = parameters.number("timeout", self.time_budget) or self.time_budget
         results = self._bounded(lambda: self.ix.search(text, **options))
         if output == "jsonl":
             return lines_response(results.json_lines())
@@ -301,8 +286,7 @@ class Service:
             "hits": [hit.to_json() for hit in results.hits],
             "facets": results.facets.to_json() if results.facets is not None else None,
         }
-        if hasattr(results, "partial"):  # the time budget ran out: the hits found so far
-            found["partial"] = bool(results.partial)
+        found["partial"] = results.partial  # the time budget ran out: the hits found so far
         return found
 
     def _document(self, doc_id: str, query: str) -> Response:

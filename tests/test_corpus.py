@@ -77,12 +77,15 @@ def test_utf8_bom_is_accepted(tmp_path):
     assert [r.document.id for r in records] == ["x"] and not problems
 
 
-def test_truncated_gzip_is_reported_not_raised(tmp_path):
-    data = gzip.compress((FIXTURES / "releases.jsonl").read_bytes())
+def test_truncated_gzip_keeps_the_records_before_the_cut(tmp_path):
+    lines = (FIXTURES / "releases.jsonl").read_bytes()
+    data = gzip.compress(lines)
     path = tmp_path / "cut.jsonl.gz"
     path.write_bytes(data[: len(data) // 2])
     records, problems = read(path)
-    assert problems and "cannot read file" in problems[-1].reason
+    whole = len([line for line in lines.splitlines() if line.strip()])
+    assert 0 < len(records) < whole
+    assert problems and "truncated" in problems[-1].reason and "before the cut were kept" in problems[-1].reason
 
 
 def test_missing_source_is_an_error():

@@ -78,6 +78,20 @@ def date_options(function: Callable[..., Any]) -> Callable[..., Any]:
     )(with_until)
 
 
+def timeout_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``--timeout SECONDS``: the time budget of one search."""
+    from search.limits import DEFAULT_TIMEOUT
+
+    return click.option(
+        "--timeout",
+        type=click.FloatRange(0.01, 3600),
+        default=DEFAULT_TIMEOUT,
+        show_default=True,
+        metavar="SECONDS",
+        help="Stop a search after this long and show the best results found so far.",
+    )(function)
+
+
 def json_option(function: Callable[..., Any]) -> Callable[..., Any]:
     return click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")(function)
 

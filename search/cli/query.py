@@ -15,6 +15,7 @@ from search.cli.options import (
     index_option,
     library_errors,
     limit_option,
+    timeout_option,
 )
 
 
@@ -49,6 +50,7 @@ def lines_option(function):
 @click.option("--no-collapse", is_flag=True, help="Show every copy of a republished release separately.")
 @click.option("--explain", is_flag=True, help="Show how the query was understood (on stderr).")
 @lines_option
+@timeout_option
 @format_option()
 @bom_option
 @color_option
@@ -68,6 +70,7 @@ def query(
     no_collapse: bool,
     explain: bool,
     snippet_lines: int,
+    timeout: float,
     output_format: str,
     bom: bool,
 ) -> None:
@@ -78,7 +81,8 @@ def query(
     Names are expanded with the thesaurus («Киргизия» also finds
     «Кыргызстан»). See README.md, "Query syntax", for operators, phrases,
     exact forms (!слово), prefixes, fuzzy words and date: filters.
-    Exit status 1 when nothing matches.
+    A search that runs out of time (--timeout) shows the best results found
+    by then, with a note. Exit status 1 when nothing matches.
 
     \b
     Example:
@@ -88,12 +92,20 @@ def query(
       search query "заявление МИД о ситуации на Ближнем Востоке" --any --json
       search query "Лавров" --lines 0            # whole snippets
       search query "Лавров" -n 100 --format csv --bom > hits.csv
+      search query "санкц*" --timeout 5
     """
     from search.cli import render
     from search.index import Index
     from search.querying import plain_words
 
     if not plain_words(text):
+        from search.limits import MAX_WORD_LENGTH
+        from search.query_syntax import all_words
+
+        if any(len(word) > MAX_WORD_LENGTH for word in all_words(text)):
+            raise click.UsageError(
+                f"the query has no words to search for (words over {MAX_WORD_LENGTH} characters are not indexed)"
+            )
         raise click.UsageError("the query has no words to search for")
     with Index.open(index_path) as ix:
         results = ix.search(
@@ -108,6 +120,7 @@ def query(
             facets=facets,
             synonyms=not no_synonyms,
             collapse=not no_collapse,
+            timeout=timeout,
         )
     render.report(results, output_format, explain=explain, snippet_lines=snippet_lines, bom=bom)
     if results.total == 0:

@@ -208,7 +208,8 @@ HIT_COLUMNS = ("rank", "id", "title", "date", "source", "url", "score", "snippet
 
 def results_json(found: "SearchResults") -> None:
     """One JSON object per hit, one per line (JSON Lines); with facets, a
-    last line ``{"total": N, "facets": {...}}`` (the same as ``search serve`` gives)."""
+    last line ``{"total": N, "facets": {...}}`` (the same as ``search serve`` gives); when the search ran out of
+    time, that last line (with or without facets) has ``"partial": true``."""
     for line in found.json_lines():
         click.echo(line)
 

@@ -25,6 +25,7 @@ Type a query to search (same syntax as `search query`). Then:
   :since DATE|off     :until DATE|off      :limit N     hits per page
   :timeline [month|year]  the current query over time
   :stats              the index            :help        this help
+  Ctrl-C              cancel the running query
   :q, Ctrl-D          leave
 """
 
@@ -227,14 +228,25 @@ def shell(index_path: Path, limit: int) -> None:
         session = Shell(ix, limit)
         _enable_line_editing()
         render.stdout().print(f"{render.plural(len(ix), 'document')} in {index_path}. Type a query, :help for commands, Ctrl-D to leave.")
-        while True:
-            try:
-                line = input(PROMPT)
-            except EOFError:
-                render.stdout().print()
-                break
-            except KeyboardInterrupt:
-                render.stdout().print()
-                continue
+        run(session)
+
+
+def run(session: Shell, read=input) -> None:
+    """Read and act on lines until Ctrl-D or :q. Ctrl-C at the prompt clears
+    the line; during a query it cancels the query and returns to the prompt."""
+    from search.cli import render
+
+    while True:
+        try:
+            line = read(PROMPT)
+        except EOFError:
+            render.stdout().print()
+            break
+        except KeyboardInterrupt:
+            render.stdout().print()
+            continue
+        try:
             if not session.handle(line):
                 break
+        except KeyboardInterrupt:
+            render.notice("cancelled")

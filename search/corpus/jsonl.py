@@ -12,6 +12,10 @@ from typing import IO, Iterator
 from search.corpus.encoding import DecodeError, TextLines, decode, undecodable
 from search.corpus.model import Origin, Problem, Record, convert
 
+# Python's JSON parser recurses once per level of nesting; no release needs
+# more than a few levels.
+NESTED_TOO_DEEPLY = "JSON nested too deeply to read (thousands of levels of [ or {); skipped"
+
 
 def read_json(stream: IO[bytes], origin: Origin) -> Iterator[Record | Problem]:
     """JSON Lines, or a whole-file JSON array when the file starts with ``[``."""
@@ -41,6 +45,9 @@ def _read_lines(stream: IO[bytes], origin: Origin) -> Iterator[Record | Problem]
         except json.JSONDecodeError as error:
             yield Problem(location, f"broken JSON: {_message(error)} at column {error.colno}")
             continue
+        except RecursionError:
+            yield Problem(location, NESTED_TOO_DEEPLY)
+            continue
         yield from convert(record, location, origin)
 
 
@@ -52,6 +59,9 @@ def _read_array(stream: IO[bytes], origin: Origin) -> Iterator[Record | Problem]
         return
     except json.JSONDecodeError as error:
         yield Problem(origin.display, f"broken JSON: {_message(error)} at line {error.lineno} column {error.colno}")
+        return
+    except RecursionError:
+        yield Problem(origin.display, NESTED_TOO_DEEPLY)
         return
     if not isinstance(records, list):
         yield Problem(origin.display, "expected a JSON array of objects")

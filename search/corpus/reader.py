@@ -8,6 +8,7 @@ import io
 import os
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import IO, Callable, Iterator, Sequence
@@ -119,6 +120,32 @@ def _is_documentation(name: str) -> bool:
     return bool(_DOCUMENTATION.search(PurePosixPath(name).name))
 
 
+class _UntilTruncation(io.RawIOBase):
+    """A decompressing stream that ends, instead of failing, where a
+    truncated file (an interrupted download) ends: the records before the
+    cut are read, and ``truncated`` says what was wrong."""
+
+    def __init__(self, stream: IO[bytes]):
+        self._stream = stream
+        self.truncated: str | None = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.truncated:
+            return 0
+        try:
+            # read1: one chunk at a time, so that the chunk before the cut is not
+            # lost with the error raised by the next.
+            data = self._stream.read1(len(buffer))
+        except (EOFError, zlib.error, gzip.BadGzipFile) as error:
+            self.truncated = str(error) or type(error).__name__
+            return 0
+        buffer[: len(data)] = data
+        return len(data)
+
+
 class CorpusReader:
     """Iterate over the documents in a set of sources: files, directories
     (walked recursively), ``.zip`` archives and http(s) URLs.
@@ -187,8 +214,15 @@ class CorpusReader:
                     for item in items:
                         self.bytes_done = done_before + raw.tell()
                         yield item
-            except (OSError, EOFError, zipfile.BadZipFile) as error:
+            except EOFError as error:
+                # A truncated compressed file: the records before the cut were read.
+                yield Problem(file.display, f"the file is truncated ({error}); the records before the cut were kept")
+            except (OSError, zipfile.BadZipFile) as error:
                 yield Problem(file.display, f"cannot read file: {error}")
+            except (RecursionError, MemoryError, ValueError, LookupError, UnicodeError) as error:
+                # A reader or library failing on odd content: the file is
+                # reported and the build goes on with the next one.
+                yield Problem(file.display, f"cannot read file: {type(error).__name__}: {error}")
             done_before += file.path.stat().st_size
             self.bytes_done = done_before
 
@@ -197,14 +231,21 @@ class CorpusReader:
     ) -> Iterator[Record | Problem]:
         """One file's records: decompressed if need be, refused if binary."""
         stream: IO[bytes] = raw
+        compressed = None
         if PurePosixPath(name).suffix.lower() == ".gz":
-            stream = gzip.GzipFile(fileobj=raw)
+            compressed = _UntilTruncation(gzip.GzipFile(fileobj=raw))
+            stream = compressed
         buffered = stream if hasattr(stream, "peek") else io.BufferedReader(stream)
         head = buffered.peek(SNIFF_BYTES)[:SNIFF_BYTES]
         if b"\x00" in head and not head.startswith(UNICODE_BOMS):
             yield Problem(origin.display, "binary file (it contains NUL bytes), not text; skipped")
             return
         yield from READERS[kind or _kind_of(name)](buffered, origin)
+        if compressed is not None and compressed.truncated:
+            yield Problem(
+                origin.display,
+                f"the compressed file is truncated ({compressed.truncated}); the records before the cut were kept",
+            )
 
     def _read_zip(self, raw: IO[bytes], file: CorpusFile) -> Iterator[Record | Problem]:
         """The members of a zip archive, each read by its own format."""

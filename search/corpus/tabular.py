@@ -9,6 +9,7 @@ surrounding spaces, with the same aliases as JSON keys (``doc_id``, ``text``,
 from __future__ import annotations
 
 import csv
+from collections import deque
 from typing import IO, Iterator
 
 from search.corpus.encoding import TextLines, undecodable
@@ -61,22 +62,69 @@ def _prefer_readable_date(record: dict[str, str]) -> None:
         record["date"] = readable
 
 
+class _Lines:
+    """The lines fed to the csv reader, remembering those of the current row
+    and able to take lines back (to read again the rows an open quote swallowed)."""
+
+    def __init__(self, lines: Iterator[str]):
+        self._lines = iter(lines)
+        self._back: deque[tuple[int, str]] = deque()
+        self.number = 0
+        self.row: list[tuple[int, str]] = []
+
+    def __iter__(self) -> "_Lines":
+        return self
+
+    def __next__(self) -> str:
+        if self._back:
+            self.number, line = self._back.popleft()
+        else:
+            line = next(self._lines)
+            self.number += 1
+        self.row.append((self.number, line))
+        return line
+
+    def start_row(self) -> None:
+        self.row = []
+
+    def take_back(self, lines: list[tuple[int, str]]) -> None:
+        self._back.extendleft(reversed(lines))
+
+
+def _quote_left_open(row_lines: list[tuple[int, str]]) -> bool:
+    """Whether a row read over several lines holds an odd number of quote
+    characters: well-formed fields open and close their quotes (and double
+    those inside), so an odd count means a quote left open that swallowed
+    the lines after it."""
+    return len(row_lines) > 1 and sum(line.count('"') for _, line in row_lines) % 2 == 1
+
+
 def _read(stream: IO[bytes], origin: Origin, default: str) -> Iterator[Record | Problem]:
-    lines = TextLines(stream)
+    text_lines = TextLines(stream)
+    lines = _Lines(iter(text_lines))
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))
-    rows = csv.reader(lines, delimiter=_delimiter(lines.head, default))
+    rows = csv.reader(lines, delimiter=_delimiter(text_lines.head, default))
     names: list[str] | None = None
-    start = 1
     while True:
+        lines.start_row()
         try:
             row = next(rows)
         except StopIteration:
             return
         except csv.Error as error:
-            yield Problem(origin.at(start), f"unreadable row: {error}")
-            start = rows.line_num + 1
+            yield Problem(origin.at(lines.row[0][0] if lines.row else lines.number), f"unreadable row: {error}")
             continue
-        location, start = origin.at(start), rows.line_num + 1
+        first = lines.row[0][0] if lines.row else lines.number
+        location = origin.at(first)
+        if _quote_left_open(lines.row):
+            last = lines.row[-1][0]
+            yield Problem(
+                location,
+                f"a quote opened on line {first} is not closed where its field ends; lines {first}-{last} "
+                "would read as one field, so this row is skipped and the lines after it are read again",
+            )
+            lines.take_back(lines.row[1:])
+            continue
         if not any(cell.strip() for cell in row):
             continue
         if names is None:
@@ -85,7 +133,7 @@ def _read(stream: IO[bytes], origin: Origin, default: str) -> Iterator[Record | 
                 yield Problem(location, f"no text column in the header ({', '.join(names)}); expected one of {_BODY_COLUMNS}")
                 return
             continue
-        yield from _record(row, names, location, lines.encoding, origin)
+        yield from _record(row, names, location, text_lines.encoding, origin)
 
 
 def _has_body_column(names: list[str], origin: Origin) -> bool:
