@@ -5,9 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable, Iterator
 
-from search.snippets import Snippet
+from search.snippets import Highlighter, Snippet
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,12 @@ class Copy:
 
 @dataclass(frozen=True)
 class Hit:
-    """One search result."""
+    """One search result.
+
+    ``snippet`` and ``title_highlights`` are worked out on first access:
+    scripts that read only ids and scores pay nothing for them (finding the
+    matched words of a hundred hits costs more than the search).
+    """
 
     rank: int
     id: str
@@ -29,13 +35,23 @@ class Hit:
     source: str
     url: str
     score: float | None  # None when sorted by date
-    snippet: Snippet
-    title_highlights: tuple[tuple[int, int], ...] = ()
     copies: tuple[Copy, ...] = ()
+    highlighter: Highlighter | None = field(default=None, repr=False, compare=False)
 
-    def to_json(self) -> dict[str, Any]:
-        """The stable JSON shape of a hit (see README, "JSON output")."""
-        return {
+    @cached_property
+    def snippet(self) -> Snippet:
+        """Passages of the body with the matched words' spans (empty without highlighting)."""
+        return self.highlighter.snippet() if self.highlighter else Snippet("")
+
+    @cached_property
+    def title_highlights(self) -> tuple[tuple[int, int], ...]:
+        """Spans of the matched words in ``title``."""
+        return self.highlighter.title_highlights() if self.highlighter else ()
+
+    def to_json(self, snippets: bool = True) -> dict[str, Any]:
+        """The stable JSON shape of a hit (see README, "JSON output");
+        ``snippets=False`` leaves out ``snippet`` and ``highlights``."""
+        shape: dict[str, Any] = {
             "rank": self.rank,
             "id": self.id,
             "title": self.title,
@@ -43,11 +59,13 @@ class Hit:
             "source": self.source or None,
             "url": self.url or None,
             "score": None if self.score is None else round(self.score, 4),
-            "snippet": self.snippet.text,
-            "highlights": [list(span) for span in self.snippet.highlights],
-            "title_highlights": [list(span) for span in self.title_highlights],
-            "copies": [{"id": copy.id, "source": copy.source or None} for copy in self.copies],
         }
+        if snippets:
+            shape["snippet"] = self.snippet.text
+            shape["highlights"] = [list(span) for span in self.snippet.highlights]
+        shape["title_highlights"] = [list(span) for span in self.title_highlights]
+        shape["copies"] = [{"id": copy.id, "source": copy.source or None} for copy in self.copies]
+        return shape
 
 
 @dataclass(frozen=True)
@@ -100,7 +118,8 @@ class SearchResults:
     ``suggestion`` is a corrected query when some words are unknown to the
     index; ``explanation`` shows how the query was understood. ``total`` is
     counted when first asked for (counting every match of a long any-term
-    query costs more than finding the best ones).
+    query costs more than finding the best ones). ``snippets`` is false when
+    the search was asked not to highlight (the hits' snippets are empty).
     """
 
     query: str
@@ -113,6 +132,7 @@ class SearchResults:
     suggestion: str | None = None
     facets: Facets | None = None
     explanation: str = ""
+    snippets: bool = True
 
     @property
     def total(self) -> int:

@@ -35,6 +35,9 @@ from search.cli.options import (
 @click.option("--facets", is_flag=True, help="Also count the matches by source and year.")
 @click.option("--no-synonyms", is_flag=True, help="Do not expand names with the thesaurus.")
 @click.option("--no-collapse", is_flag=True, help="Show every copy of a republished release separately.")
+@click.option(
+    "--no-snippets", is_flag=True, help="Leave out the snippets (ids, titles and scores only; faster)."
+)
 @click.option("--explain", is_flag=True, help="Show how the query was understood (on stderr).")
 @json_option
 @color_option
@@ -52,6 +55,7 @@ def query(
     facets: bool,
     no_synonyms: bool,
     no_collapse: bool,
+    no_snippets: bool,
     explain: bool,
     as_json: bool,
 ) -> None:
@@ -70,6 +74,7 @@ def query(
       search query "санкции" --sort newest --limit 5 --since 2022
       search query '"совет министров" СНГ -Минск' --facets
       search query "заявление МИД о ситуации на Ближнем Востоке" --any --json
+      search query "санкции" -n 100 --no-snippets --json
     """
     from search.cli import render
     from search.index import Index
@@ -90,6 +95,7 @@ def query(
             facets=facets,
             synonyms=not no_synonyms,
             collapse=not no_collapse,
+            snippets=not no_snippets,
         )
     render.report(results, as_json=as_json, explain=explain)
     if results.total == 0:

@@ -123,7 +123,8 @@ def results(found: "SearchResults", next_hint: str = "--page {page}") -> None:
             if part
         )
         lines.append([("     " + meta, "dim")])
-        lines.append([("     ", ""), *_snippet(hit.snippet)])
+        if found.snippets:
+            lines.append([("     ", ""), *_snippet(hit.snippet)])
         if hit.url:
             lines.append([("     " + hit.url, "blue")])
         if hit.copies:
@@ -144,7 +145,7 @@ def results_json(found: "SearchResults") -> None:
     """One JSON object per hit, one per line (JSON Lines); with facets, a
     last line ``{"total": N, "facets": {...}}``."""
     for hit in found.hits:
-        click.echo(json.dumps(hit.to_json(), ensure_ascii=False))
+        click.echo(json.dumps(hit.to_json(snippets=found.snippets), ensure_ascii=False))
     if found.facets is not None:
         click.echo(json.dumps({"total": found.total, "facets": found.facets.to_json()}, ensure_ascii=False))
 
