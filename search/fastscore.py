@@ -69,9 +69,9 @@ class Statistics:
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
         self.live = np.ones(self.size, dtype=bool)
-        if self.reader.has_deletions():
-            deleted = [n for n in range(self.size) if self.reader.is_deleted(n)]
-            self.live[deleted] = False
+        for segment, offset in self.reader.leaf_readers():  # each segment's deletion set, not a call a document
+            if segment.has_deletions():
+                self.live[[offset + n for n in segment.deleted_docs_set]] = False
         self._lengths: dict[str, np.ndarray] = {}
         self._dates: np.ndarray | None = None
         self.posting_reader = PostingReader(self.reader)
