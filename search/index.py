@@ -146,6 +146,7 @@ class Index:
         from search.indexing import write_documents
 
         with self._writing():
+            before = self._segments_with_lemmas()
             report = write_documents(
                 self._current(),
                 documents,
@@ -154,7 +155,7 @@ class Index:
                 prune=prune,
                 keep_partial=keep_partial,
             )
-            self._record_update()
+            self._record_update(before)
         return report
 
     def rebuild(
@@ -181,13 +182,14 @@ class Index:
                 raise
             self._meta["generation"] = name
             self._ix = fresh
-            self._record_update()
+            self._record_update(set())  # a new generation: every segment is new
             store.remove_other_generations(self.path, name)
         return report
 
     def delete(self, ids: Iterable[str]) -> int:
         """Delete the documents with these ids; returns how many were found."""
         with self._writing():
+            before = self._segments_with_lemmas()
             writer = self._current().writer(codec=store.codec())
             try:
                 deleted = sum(writer.delete_by_term("id", doc_id) for doc_id in ids)
@@ -195,36 +197,56 @@ class Index:
             except BaseException:
                 writer.cancel()
                 raise
-            self._record_update()
+            self._record_update(before)
         return deleted
 
     def _writing(self):
         return store.write_lock(self.path)
 
-    def _record_update(self) -> None:
+    def _segments_with_lemmas(self) -> set[str]:
+        """The segments whose words the lemma table holds: every segment, if
+        the table was last completed for the index's latest commit; none if
+        not (a build killed before completing it, an index from an older
+        version), so that the next update reads every segment again."""
+        whoosh_index = self._current()
+        if self._meta.get("lemmas_generation") != whoosh_index.latest_generation():
+            return set()
+        return {segment.segment_id() for segment in whoosh_index._segments()}
+
+    def _record_update(self, segments_before: set[str]) -> None:
         """Record a commit in the metadata straight away, then extend the lemma
-        table (seconds on a large build; a build killed meanwhile only leaves
-        forms for queries to lemmatise with pymorphy3 until the next build)."""
+        table with the words of the segments the commit wrote (all but
+        ``segments_before``). Seconds on a large build; a build killed
+        meanwhile only leaves forms for queries to lemmatise with pymorphy3
+        until the next build."""
         self._meta["updated"] = store.now()
         self._meta["documents"] = self._ix.doc_count()
         # Which commit the count describes: a build killed between Whoosh's
         # commit and this record leaves the count of the commit before.
         self._meta["toc_generation"] = self._ix.latest_generation()
         store.write_meta(self.path, self._meta)
-        self._update_lemma_table()
+        self._update_lemma_table(segments_before)
+        self._meta["lemmas_generation"] = self._meta["toc_generation"]
+        store.write_meta(self.path, self._meta)
 
-    def _update_lemma_table(self) -> None:
+    def _update_lemma_table(self, segments_before: set[str]) -> None:
         """Add the lemmas of new word forms to the table kept beside the index,
         from those the indexing (in this process or its indexing processes)
-        worked out where it can."""
+        worked out where it can. Only the lexicons of the segments this commit
+        wrote are read: the words of the others are in the table already (a
+        build of ten documents into a 50,000-document index reads ten
+        documents' words, not all 300,000 of the index)."""
         learned = field_text.take_learned(self.ambiguity)
         if self.ambiguity not in lemma_table.POLICIES:
             return
         files = lemma_table.learned_files(self.path, self.ambiguity)
         worked_out = itertools.chain([learned], lemma_table.read_learned(files))
         with self._ix.reader() as reader:
-            forms = (raw.decode("utf-8") for raw in reader.lexicon("exact"))
-            cyrillic = (form for form in forms if CYRILLIC.search(form))
+            new: set[str] = set()
+            for segment, _ in reader.leaf_readers():
+                if segment.segment().segment_id() not in segments_before:
+                    new.update(raw.decode("utf-8") for raw in segment.lexicon("exact"))
+            cyrillic = sorted(form for form in new if CYRILLIC.search(form))
             lemma_table.update(self._lemma_table_path(), cyrillic, self.ambiguity, worked_out)
         lemma_table.remove_learned(self.path, self.ambiguity)
 
