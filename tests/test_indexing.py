@@ -191,3 +191,18 @@ def test_prune_removes_documents_of_vanished_files(tmp_path, fresh_index):
     pruned = fresh_index.add(CorpusReader([folder]), prune=True)
     assert pruned.removed == 1 and pruned.unchanged == 1
     assert fresh_index.document("b") is None and fresh_index.document("a")
+
+
+def test_small_builds_keep_few_segments_and_leave_the_large_one_alone(fresh_index):
+    # Whoosh's MERGE_SMALL policy (a commit's default): small segments are merged
+    # with each other once a few accumulate, the large one is never rewritten.
+    fresh_index.add([{"id": f"big{n}", "body": f"переговоры о сотрудничестве номер {n}"} for n in range(60)])
+    (large,) = [s.segment_id() for s in fresh_index._current()._segments()]
+    counts = []
+    for n in range(25):
+        fresh_index.add([{"id": f"small{n}", "body": f"визит министра номер {n}"}])
+        segments = fresh_index._current()._segments()
+        counts.append(len(segments))
+        assert large in {s.segment_id() for s in segments}
+    assert max(counts) <= 8 and counts[-1] < 8
+    assert len(fresh_index) == 85
