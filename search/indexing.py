@@ -169,6 +169,31 @@ def document_fields(document: Document, origin: str = "") -> dict[str, Any]:
     return fields
 
 
+def _varbytes_lengths(colfile, base: int, size: int, count: int) -> tuple[Any, Any]:
+    """The value lengths and offsets of a Whoosh variable-bytes column, read
+    as arrays: Whoosh's own reader works the offsets out in a Python loop
+    over every document each time it opens one (its layout: the values, the
+    big-endian lengths, the offsets only past 32,768 documents, type codes last)."""
+    import numpy as np
+
+    last = base + size - 1
+    code = chr(colfile.get_byte(last))
+    if code == "X":  # offsets stored too: their type code, then the lengths'
+        code = chr(colfile.get_byte(last - 2))
+        offsets_code = chr(colfile.get_byte(last - 1))
+        start = last - 2 - count * np.dtype(offsets_code).itemsize
+        offsets = np.frombuffer(colfile.get(start, count * np.dtype(offsets_code).itemsize), dtype=np.dtype(offsets_code).newbyteorder(">"))
+        last = start
+    else:
+        offsets = None
+    width = np.dtype(code).itemsize
+    lengths = np.frombuffer(colfile.get(last - width * count, width * count), dtype=np.dtype(code).newbyteorder(">"))
+    lengths = lengths.astype(np.int64)
+    if offsets is None:
+        offsets = np.cumsum(lengths) - lengths
+    return lengths, offsets.astype(np.int64)
+
+
 class Known:
     """What the index holds already, read as a build needs it: a document's
     content hash by its id (one term lookup), origin files (for ``prune``)
@@ -231,9 +256,8 @@ def _segment_signatures(segment) -> tuple[Any, Any]:
     empty = (np.zeros(0, dtype=np.int64), np.zeros((0, NUM_PERM), dtype=DTYPE))
     if count == 0 or perdoc is None or not perdoc.has_column("minhash"):
         return empty
-    column = perdoc.column_reader("minhash", segment.schema["minhash"].column_type)
-    lengths = np.array(column._lengths, dtype=np.int64)[:count]
-    offsets = np.array(column._offsets, dtype=np.int64)[:count]
+    colfile, base, size = perdoc._get_column_file("minhash")
+    lengths, offsets = _varbytes_lengths(colfile, base, size, count)
     live = lengths == SIGNATURE_BYTES
     if segment.has_deletions():
         live[list(segment.deleted_docs_set)] = False
@@ -241,7 +265,7 @@ def _segment_signatures(segment) -> tuple[Any, Any]:
     if not numbers.size:
         return empty
     end = int(offsets[numbers[-1]]) + SIGNATURE_BYTES
-    data = np.frombuffer(column._dbfile.get(column._basepos, end), dtype=np.uint8)
+    data = np.frombuffer(colfile.get(base, end), dtype=np.uint8)
     picked = data[offsets[numbers][:, None] + np.arange(SIGNATURE_BYTES)]
     return numbers.astype(np.int64), picked.view(DTYPE).reshape(len(numbers), NUM_PERM)
 
@@ -345,7 +369,10 @@ def _write(ix, reader, items, procs, on_progress, prune, keep_partial, report, s
                         report.removed += 1
             if on_progress:
                 on_progress(number, "committing")
-            writer.commit()
+            if report.added or report.updated or report.removed:
+                writer.commit()
+            else:  # nothing to write: no commit, so no merge of small segments either
+                writer.cancel()
         except BaseException:
             writer.cancel()
             raise
