@@ -170,9 +170,8 @@ def document_fields(document: Document, origin: str = "") -> dict[str, Any]:
 
 
 def _varbytes_lengths(colfile, base: int, size: int, count: int) -> tuple[Any, Any]:
-    """The value lengths and offsets of a Whoosh variable-bytes column, read
-    as arrays: Whoosh's own reader works the offsets out in a Python loop
-    over every document each time it opens one (its layout: the values, the
+    """The value lengths and offsets of a Whoosh variable-bytes column as
+    numpy arrays, each read in one piece (its layout: the values, the
     big-endian lengths, the offsets only past 32,768 documents, type codes last)."""
     import numpy as np
 
@@ -256,16 +255,19 @@ def _segment_signatures(segment) -> tuple[Any, Any]:
     empty = (np.zeros(0, dtype=np.int64), np.zeros((0, NUM_PERM), dtype=DTYPE))
     if count == 0 or perdoc is None or not perdoc.has_column("minhash"):
         return empty
-    colfile, base, size = perdoc._get_column_file("minhash")
-    lengths, offsets = _varbytes_lengths(colfile, base, size, count)
-    live = lengths == SIGNATURE_BYTES
-    if segment.has_deletions():
-        live[list(segment.deleted_docs_set)] = False
-    numbers = np.flatnonzero(live)
-    if not numbers.size:
-        return empty
-    end = int(offsets[numbers[-1]]) + SIGNATURE_BYTES
-    data = np.frombuffer(colfile.get(base, end), dtype=np.uint8)
+    colfile, base, size = perdoc._get_column_file("minhash")  # a file of its own, closed here
+    try:
+        lengths, offsets = _varbytes_lengths(colfile, base, size, count)
+        live = lengths == SIGNATURE_BYTES
+        if segment.has_deletions():
+            live[list(segment.deleted_docs_set)] = False
+        numbers = np.flatnonzero(live)
+        if not numbers.size:
+            return empty
+        end = int(offsets[numbers[-1]]) + SIGNATURE_BYTES
+        data = np.frombuffer(colfile.get(base, end), dtype=np.uint8)
+    finally:
+        colfile.close()
     picked = data[offsets[numbers][:, None] + np.arange(SIGNATURE_BYTES)]
     return numbers.astype(np.int64), picked.view(DTYPE).reshape(len(numbers), NUM_PERM)
 
