@@ -209,7 +209,7 @@ class Index:
         not (a build killed before completing it, an index from an older
         version), so that the next update reads every segment again."""
         whoosh_index = self._current()
-        if self._meta.get("lemmas_generation") != whoosh_index.latest_generation():
+        if self._meta.get("lemmas_generation") != self._commit_name(whoosh_index.latest_generation()):
             return set()
         return {segment.segment_id() for segment in whoosh_index._segments()}
 
@@ -226,8 +226,12 @@ class Index:
         self._meta["toc_generation"] = self._ix.latest_generation()
         store.write_meta(self.path, self._meta)
         self._update_lemma_table(segments_before)
-        self._meta["lemmas_generation"] = self._meta["toc_generation"]
+        self._meta["lemmas_generation"] = self._commit_name(self._meta["toc_generation"])
         store.write_meta(self.path, self._meta)
+
+    def _commit_name(self, toc_generation: int) -> str:
+        """A commit named across rebuilds: index generation and Whoosh's commit number."""
+        return f"{self._meta['generation']}:{toc_generation}"
 
     def _update_lemma_table(self, segments_before: set[str]) -> None:
         """Add the lemmas of new word forms to the table kept beside the index,
