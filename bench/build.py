@@ -116,7 +116,7 @@ def engine_searcher(path: Path):
     def run(kind: str, text: str, match: str, snippets: bool) -> None:
         options = {"sort": "newest"} if kind == "newest" else {"since": "2020"} if kind == "since" else {}
         results = ix.search(text, match=match, snippets=snippets, **options)
-        [hit.snippet for hit in results]
+        [(hit.snippet, hit.title_highlights) for hit in results]  # made on first access
 
     return run
 

@@ -69,9 +69,9 @@ class Statistics:
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
         self.live = np.ones(self.size, dtype=bool)
-        if self.reader.has_deletions():
-            deleted = [n for n in range(self.size) if self.reader.is_deleted(n)]
-            self.live[deleted] = False
+        for segment, offset in self.reader.leaf_readers():  # each segment's deletion set, not a call a document
+            if segment.has_deletions():
+                self.live[[offset + n for n in segment.deleted_docs_set]] = False
         self._lengths: dict[str, np.ndarray] = {}
         self._dates: np.ndarray | None = None
         self.posting_reader = PostingReader(self.reader)
@@ -80,12 +80,12 @@ class Statistics:
         """Every document's (quantised) length of ``field``, as Whoosh scores it."""
         found = self._lengths.get(field)
         if found is None:
-            codes = np.zeros(self.size, dtype=np.int64)
+            codes = np.zeros(self.size, dtype=np.uint8)
             for segment, offset in self.reader.leaf_readers():
                 count = segment.doc_count_all()
                 column = segment._perdoc._cached_reader(f"_{field}_len", _lengths_column())
                 if column is not None:
-                    codes[offset : offset + count] = [column[n] for n in range(count)]
+                    codes[offset : offset + count] = _length_codes(column, count)
             # Whoosh reads a missing length (byte 0) as 1.
             found = self._lengths[field] = np.where(codes == 0, 1.0, _LENGTHS[codes]).astype(np.float32)
         return found
@@ -98,6 +98,17 @@ class Statistics:
 
     def postings(self, field: str, text: str) -> Postings:
         return self.posting_reader.postings(field, text)
+
+
+def _length_codes(column, count: int) -> np.ndarray:
+    """A segment's length bytes in one read: the column is one byte a document,
+    the ones past its end (trailing zeros, never written) read as 0. Reading
+    them one ``column[n]`` at a time took 0.6 s for 18,744 documents."""
+    codes = np.zeros(count, dtype=np.uint8)
+    stored = min(count, column._count)
+    if stored:
+        codes[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
+    return codes
 
 
 def _lengths_column():

@@ -184,6 +184,7 @@ class Index:
         from search.indexing import write_documents
 
         with self._writing(UNCHANGED):
+            before = self._segments_with_lemmas()
             with stopping.deferred() as stop:
                 report = write_documents(
                     self._current(),
@@ -195,7 +196,7 @@ class Index:
                 )
                 self._record_commit()
             report.stopped_by(stop.signum)
-            self._extend_lemma_table(report)
+            self._extend_lemma_table(report, before)
         return report
 
     def rebuild(
@@ -226,12 +227,13 @@ class Index:
                     self._drop_searcher()
                 self._record_commit()
                 store.remove_other_generations(self.path, name)
-            self._extend_lemma_table(report)
+            self._extend_lemma_table(report, set())  # a new generation: every segment is new
         return report
 
     def delete(self, ids: Iterable[str]) -> int:
         """Delete the documents with these ids; returns how many were found."""
         with self._writing(UNCHANGED):
+            before = self._segments_with_lemmas()
             writer = self._current().writer(codec=store.codec(), _lk=False)
             try:
                 deleted = sum(writer.delete_by_term("id", doc_id) for doc_id in ids)
@@ -242,7 +244,10 @@ class Index:
                 except Exception:  # a full disk may fail closing too
                     pass
                 raise
-            self._record_commit()  # no new words: the lemma table stays as it is
+            self._record_commit()
+            # No new words, but a merge may have rewritten segments: the table is
+            # brought to this commit (reading only segments it has not seen).
+            self._extend_lemma_table(None, before)
         return deleted
 
     @contextmanager
@@ -271,32 +276,58 @@ class Index:
             self._meta["toc_generation"] = self._ix.latest_generation()
             store.write_meta(self.path, self._meta)
 
-    def _extend_lemma_table(self, report: AddReport) -> None:
-        """Extend the lemma table after a commit (seconds on a large build).
+    def _extend_lemma_table(self, report: AddReport | None, segments_before: set[str]) -> None:
+        """Extend the lemma table with the words of the segments the commit wrote
+        (all but ``segments_before``), then record the commit it is complete for.
 
         Skipped when a stop was asked for, and given up on a stop signal: a
         table left as it was only leaves forms for queries to lemmatise with
-        pymorphy3 until the next build extends it."""
-        if report.interrupted:
+        pymorphy3 until the next build completes it (reading every segment once)."""
+        if report is not None and report.interrupted:
             return
         try:
             with write_errors.reported(self.path, LEMMAS_NOT_EXTENDED):
-                self._update_lemma_table()
+                self._update_lemma_table(segments_before)
+                with self._lock:
+                    self._meta["lemmas_generation"] = self._commit_name(self._meta["toc_generation"])
+                    store.write_meta(self.path, self._meta)
         except KeyboardInterrupt as error:
+            if report is None:
+                raise
             report.stopped_by(getattr(error, "signum", signal.SIGINT))
 
-    def _update_lemma_table(self) -> None:
+    def _segments_with_lemmas(self) -> set[str]:
+        """The segments whose words the lemma table holds: every segment, if
+        the table was last completed for the index's latest commit; none if
+        not (a build killed before completing it, an index from an older
+        version), so that the next update reads every segment again."""
+        whoosh_index = self._current()
+        if self._meta.get("lemmas_generation") != self._commit_name(whoosh_index.latest_generation()):
+            return set()
+        return {segment.segment_id() for segment in whoosh_index._segments()}
+
+    def _commit_name(self, toc_generation: int) -> str:
+        """A commit named across rebuilds: index generation and Whoosh's commit number."""
+        return f"{self._meta['generation']}:{toc_generation}"
+
+    def _update_lemma_table(self, segments_before: set[str]) -> None:
         """Add the lemmas of new word forms to the table kept beside the index,
         from those the indexing (in this process or its indexing processes)
-        worked out where it can."""
+        worked out where it can. Only the lexicons of the segments this commit
+        wrote are read: the words of the others are in the table already (a
+        build of ten documents into a 50,000-document index reads ten
+        documents' words, not all 300,000 of the index)."""
         learned = field_text.take_learned(self.ambiguity)
         if self.ambiguity not in lemma_table.POLICIES:
             return
         files = lemma_table.learned_files(self.path, self.ambiguity)
         worked_out = itertools.chain([learned], lemma_table.read_learned(files))
         with self._ix.reader() as reader:
-            forms = (raw.decode("utf-8") for raw in reader.lexicon("exact"))
-            cyrillic = (form for form in forms if CYRILLIC.search(form))
+            new: set[str] = set()
+            for segment, _ in reader.leaf_readers():
+                if segment.segment().segment_id() not in segments_before:
+                    new.update(raw.decode("utf-8") for raw in segment.lexicon("exact"))
+            cyrillic = sorted(form for form in new if CYRILLIC.search(form))
             lemma_table.update(self._lemma_table_path(), cyrillic, self.ambiguity, worked_out)
         lemma_table.remove_learned(self.path, self.ambiguity)
 

@@ -15,12 +15,13 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from whoosh.index import FileIndex
+from whoosh.reading import IndexReader, TermNotFound
 from whoosh.writing import SegmentWriter
 
 from search.columns import Column
 from search.corpus import Problem, Record
 from search.documents import Document, RecordError, document_from_record
-from search.duplicates import DuplicateFinder, signature
+from search.duplicates import DTYPE, NUM_PERM, SIGNATURE_BYTES, DuplicateFinder, IndexedSignatures, signature
 from search.parallel import SubWriterFailed, SupervisedMpWriter, TiedSubWriterTask  # noqa: F401 (SubWriterFailed: API)
 from search.posting_pool import TermPool, use_term_pool
 from search import field_text, lemma_table, stopping, store
@@ -117,31 +118,107 @@ def document_fields(document: Document, origin: str = "") -> dict[str, Any]:
     return fields
 
 
-@dataclass(frozen=True)
+def _varbytes_lengths(colfile, base: int, size: int, count: int) -> tuple[Any, Any]:
+    """The value lengths and offsets of a Whoosh variable-bytes column as
+    numpy arrays, each read in one piece (its layout: the values, the
+    big-endian lengths, the offsets only past 32,768 documents, type codes last)."""
+    import numpy as np
+
+    last = base + size - 1
+    code = chr(colfile.get_byte(last))
+    if code == "X":  # offsets stored too: their type code, then the lengths'
+        code = chr(colfile.get_byte(last - 2))
+        offsets_code = chr(colfile.get_byte(last - 1))
+        start = last - 2 - count * np.dtype(offsets_code).itemsize
+        offsets = np.frombuffer(colfile.get(start, count * np.dtype(offsets_code).itemsize), dtype=np.dtype(offsets_code).newbyteorder(">"))
+        last = start
+    else:
+        offsets = None
+    width = np.dtype(code).itemsize
+    lengths = np.frombuffer(colfile.get(last - width * count, width * count), dtype=np.dtype(code).newbyteorder(">"))
+    lengths = lengths.astype(np.int64)
+    if offsets is None:
+        offsets = np.cumsum(lengths) - lengths
+    return lengths, offsets.astype(np.int64)
+
+
 class Known:
-    """What the index holds already, read from columns (fast): content hash and
-    origin file by id, and (id, group, signature) for near-duplicate detection."""
+    """What the index holds already, read as a build needs it: a document's
+    content hash by its id (one term lookup), origin files (for ``prune``)
+    and the near-duplicate signatures (one read a segment), so that a build
+    of a few documents does not read something for every indexed one."""
 
-    hashes: dict[str, str]
-    origins: dict[str, str]
-    signatures: list[tuple[str, str, bytes]]
+    def __init__(self, reader: IndexReader):
+        self._reader = reader
+        self._empty = reader.doc_count() == 0
+        self._columns: dict[str, Column] = {}
 
+    def _column(self, name: str) -> Column:
+        found = self._columns.get(name)
+        if found is None:
+            found = self._columns[name] = Column(self._reader, name)
+        return found
 
-def known_documents(ix: FileIndex) -> Known:
-    with ix.reader() as reader:
-        if reader.doc_count() == 0:
-            return Known({}, {}, [])
-        def column(name: str) -> Column:
-            return Column(reader, name)
+    def hash_of(self, doc_id: str) -> str | None:
+        """The content hash of the indexed document ``doc_id``, or ``None``."""
+        if self._empty:
+            return None
+        try:
+            docnum = self._reader.first_id("id", doc_id)
+        except TermNotFound:
+            return None
+        return self._column("content_hash")[docnum]
 
-        ids, hashes, origins = column("id"), column("content_hash"), column("origin")
-        groups, signatures = column("dup_group"), column("minhash")
-        numbers = list(reader.all_doc_ids())
-        return Known(
-            {ids[n]: hashes[n] for n in numbers},
-            {ids[n]: origins[n] for n in numbers},
-            [(ids[n], groups[n], signatures[n]) for n in numbers],
+    def origins(self) -> dict[str, str]:
+        """The file each indexed document came from, by id."""
+        if self._empty:
+            return {}
+        ids, origins = self._column("id"), self._column("origin")
+        return {ids[n]: origins[n] for n in self._reader.all_doc_ids()}
+
+    def signatures(self) -> IndexedSignatures:
+        """Every live document's near-duplicate signature, as one matrix."""
+        import numpy as np
+
+        docnums: list[np.ndarray] = []
+        rows: list[np.ndarray] = []
+        for segment, offset in [] if self._empty else self._reader.leaf_readers():
+            numbers, matrix = _segment_signatures(segment)
+            docnums.append(numbers + offset)
+            rows.append(matrix)
+        return IndexedSignatures(
+            np.concatenate(docnums) if docnums else np.zeros(0, dtype=np.int64),
+            np.concatenate(rows) if rows else np.zeros((0, NUM_PERM), dtype=DTYPE),
+            lambda docnum: self._column("id")[docnum],
+            lambda docnum: self._column("dup_group")[docnum],
         )
+
+
+def _segment_signatures(segment) -> tuple[Any, Any]:
+    """(document numbers, signature matrix) of one segment's live documents
+    that have a signature, from its ``minhash`` column read in one piece."""
+    import numpy as np
+
+    count = segment.doc_count_all()
+    perdoc = getattr(segment, "_perdoc", None)  # an empty index's reader has none
+    empty = (np.zeros(0, dtype=np.int64), np.zeros((0, NUM_PERM), dtype=DTYPE))
+    if count == 0 or perdoc is None or not perdoc.has_column("minhash"):
+        return empty
+    colfile, base, size = perdoc._get_column_file("minhash")  # a file of its own, closed here
+    try:
+        lengths, offsets = _varbytes_lengths(colfile, base, size, count)
+        live = lengths == SIGNATURE_BYTES
+        if segment.has_deletions():
+            live[list(segment.deleted_docs_set)] = False
+        numbers = np.flatnonzero(live)
+        if not numbers.size:
+            return empty
+        end = int(offsets[numbers[-1]]) + SIGNATURE_BYTES
+        data = np.frombuffer(colfile.get(base, end), dtype=np.uint8)
+    finally:
+        colfile.close()
+    picked = data[offsets[numbers][:, None] + np.arange(SIGNATURE_BYTES)]
+    return numbers.astype(np.int64), picked.view(DTYPE).reshape(len(numbers), NUM_PERM)
 
 
 def _as_record(item: Any, number: int) -> Record | Problem:
@@ -184,8 +261,17 @@ def write_documents(
     started = time.perf_counter()
     report = AddReport()
     number = 0
-    known = known_documents(ix)
-    finder = DuplicateFinder(known.signatures)
+    reader = ix.reader()
+    try:
+        return _write(ix, reader, items, procs, on_progress, prune, keep_partial, report, started)
+    finally:
+        reader.close()
+
+
+def _write(ix, reader, items, procs, on_progress, prune, keep_partial, report, started) -> AddReport:
+    number = 0
+    known = Known(reader)
+    finder = DuplicateFinder(indexed=known.signatures)
     seen: dict[str, str] = {}
     if procs > 1:
         writer: SegmentWriter = _ParallelWriter(ix, procs, limitmb=WRITER_LIMIT_MB, codec=store.codec())
@@ -199,7 +285,7 @@ def write_documents(
                 if isinstance(record, Problem):
                     report.problems.append(record)
                 else:
-                    _write_one(writer, record, known.hashes, finder, seen, report)
+                    _write_one(writer, record, known, finder, seen, report)
                 if on_progress:
                     on_progress(number, "reading")
                 if stop.requested:
@@ -208,13 +294,16 @@ def write_documents(
                 raise stop.interrupted()
             report.stopped_by(stop.signum)
             if prune and not report.interrupted:
-                for doc_id, origin in known.origins.items():
+                for doc_id, origin in known.origins().items():
                     if doc_id not in seen and _vanished(origin):
                         writer.delete_by_term("id", doc_id)
                         report.removed += 1
             if on_progress:
                 on_progress(number, "committing")
-            writer.commit()
+            if report.added or report.updated or report.removed:
+                writer.commit()
+            else:  # nothing to write: no commit, so no merge of small segments either
+                writer.cancel()
         except BaseException:
             _cancel(writer)
             raise
@@ -236,7 +325,7 @@ def _cancel(writer: SegmentWriter) -> None:
 def _write_one(
     writer: SegmentWriter,
     record: Record,
-    known: dict[str, str],
+    known: Known,
     finder: DuplicateFinder,
     seen: dict[str, str],
     report: AddReport,
@@ -249,7 +338,7 @@ def _write_one(
         )
         return
     seen[document.id] = record.location
-    old_hash = known.get(document.id)
+    old_hash = known.hash_of(document.id)
     if old_hash == document.content_hash:
         report.unchanged += 1
         return

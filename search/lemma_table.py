@@ -80,7 +80,7 @@ def read_learned(files: Iterable[Path]) -> Iterator[dict[str, tuple[str, ...]]]:
 def update(
     path: Path, forms: Iterable[str], policy: str, worked_out: Iterable[Mapping[str, tuple[str, ...]]] = ()
 ) -> int:
-    """Add the lemmas of the sorted ``forms`` the table lacks; returns how many
+    """Add the lemmas of those of ``forms`` the table lacks; returns how many
     rows were added.
 
     ``worked_out``: lemmas already worked out (by the indexing processes), a
@@ -98,8 +98,7 @@ def update(
                     "INSERT OR IGNORE INTO forms VALUES (?, ?)",
                     ((form, " ".join(found)) for form, found in pairs.items() if CYRILLIC.search(form)),
                 )
-            known = (row[0] for row in connection.execute("SELECT form FROM forms ORDER BY form"))
-            missing = list(_missing(forms, known))  # read whole before writing
+            missing = list(_missing(connection, forms))  # read whole before writing
             batch: list[tuple[str, str]] = []
             for form in missing:
                 batch.append((form, " ".join(lemmas(form, policy))))
@@ -112,14 +111,15 @@ def update(
         connection.close()
 
 
-def _missing(forms: Iterable[str], known: Iterator[str]) -> Iterator[str]:
-    """The forms not among ``known``; both sorted the same way (by code point)."""
-    current = next(known, None)
-    for form in forms:
-        while current is not None and current < form:
-            current = next(known, None)
-        if current != form:
-            yield form
+def _missing(connection: sqlite3.Connection, forms: Iterable[str]) -> Iterator[str]:
+    """The ``forms`` the table lacks, looked up a batch at a time: a build
+    asks about its own new words, not about every row of the table."""
+    forms = list(forms)
+    for start in range(0, len(forms), _LOOKUP_BATCH):
+        batch = forms[start : start + _LOOKUP_BATCH]
+        marks = ",".join("?" * len(batch))
+        known = {row[0] for row in connection.execute(f"SELECT form FROM forms WHERE form IN ({marks})", batch)}
+        yield from (form for form in batch if form not in known)
 
 
 class LemmaTable:

@@ -6,9 +6,10 @@ import datetime as dt
 import json
 import math
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any, Callable, Iterator
 
-from search.snippets import Snippet
+from search.snippets import Highlighter, Snippet
 
 
 @dataclass(frozen=True)
@@ -21,7 +22,12 @@ class Copy:
 
 @dataclass(frozen=True)
 class Hit:
-    """One search result."""
+    """One search result.
+
+    ``snippet`` and ``title_highlights`` are worked out on first access:
+    scripts that read only ids and scores pay nothing for them (finding the
+    matched words of a hundred hits costs more than the search).
+    """
 
     rank: int
     id: str
@@ -30,13 +36,23 @@ class Hit:
     source: str
     url: str
     score: float | None  # None when sorted by date
-    snippet: Snippet
-    title_highlights: tuple[tuple[int, int], ...] = ()
     copies: tuple[Copy, ...] = ()
+    highlighter: Highlighter | None = field(default=None, repr=False, compare=False)
 
-    def to_json(self) -> dict[str, Any]:
-        """The stable JSON shape of a hit (see README, "JSON output")."""
-        return {
+    @cached_property
+    def snippet(self) -> Snippet:
+        """Passages of the body with the matched words' spans (empty without highlighting)."""
+        return self.highlighter.snippet() if self.highlighter else Snippet("")
+
+    @cached_property
+    def title_highlights(self) -> tuple[tuple[int, int], ...]:
+        """Spans of the matched words in ``title``."""
+        return self.highlighter.title_highlights() if self.highlighter else ()
+
+    def to_json(self, snippets: bool = True) -> dict[str, Any]:
+        """The stable JSON shape of a hit (see README, "JSON output");
+        ``snippets=False`` leaves out ``snippet`` and ``highlights``."""
+        shape: dict[str, Any] = {
             "rank": self.rank,
             "id": self.id,
             "title": self.title,
@@ -44,11 +60,13 @@ class Hit:
             "source": self.source or None,
             "url": self.url or None,
             "score": None if self.score is None else round(self.score, 4),
-            "snippet": self.snippet.text,
-            "highlights": [list(span) for span in self.snippet.highlights],
-            "title_highlights": [list(span) for span in self.title_highlights],
-            "copies": [{"id": copy.id, "source": copy.source or None} for copy in self.copies],
         }
+        if snippets:
+            shape["snippet"] = self.snippet.text
+            shape["highlights"] = [list(span) for span in self.snippet.highlights]
+        shape["title_highlights"] = [list(span) for span in self.title_highlights]
+        shape["copies"] = [{"id": copy.id, "source": copy.source or None} for copy in self.copies]
+        return shape
 
 
 @dataclass(frozen=True)
@@ -103,7 +121,9 @@ class SearchResults:
     counted when first asked for (counting every match of a long any-term
     query costs more than finding the best ones). ``partial`` is true when
     the search ran out of time (see ``timeout`` in :meth:`Index.search`):
-    the hits are the best found by then, and a notice says so.
+    the hits are the best found by then, and a notice says so. ``snippets``
+    is false when the search was asked not to highlight (the hits' snippets
+    are empty).
     """
 
     query: str
@@ -117,6 +137,7 @@ class SearchResults:
     facets: Facets | None = None
     explanation: str = ""
     partial: bool = False
+    snippets: bool = True
 
     @property
     def total(self) -> int:
@@ -133,7 +154,7 @@ class SearchResults:
         """The JSON Lines of ``search query --json``: one object per hit; with
         facets, a last ``{"total": N, "facets": {...}}``; when the search ran
         out of time, that last line (with or without facets) has ``"partial": true``."""
-        lines = [json.dumps(hit.to_json(), ensure_ascii=False) for hit in self.hits]
+        lines = [json.dumps(hit.to_json(snippets=self.snippets), ensure_ascii=False) for hit in self.hits]
         summary: dict = {}
         if self.facets is not None:
             summary = {"total": self.total, "facets": self.facets.to_json()}

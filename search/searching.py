@@ -17,7 +17,7 @@ from search.limits import DEFAULT_TIMEOUT, MAX_WORD_LENGTH, Deadline
 from search.postings import PostingReader, UnreadablePostings, phrase_documents
 from search.querying import STOP_WORDS, MatchTerms, QueryPlan, normal_form, plan_query
 from search.results import Copy, DocumentView, Facets, Hit, SearchResults
-from search.snippets import Matcher, Snippet, highlight_all, make_snippet
+from search.snippets import Highlighter, Matcher, highlight_all
 
 if TYPE_CHECKING:
     from search.overview import Timeline
@@ -334,6 +334,7 @@ def run_search(
         facets=_facets(run.results) if options.facets and run.results is not None else None,
         explanation=str(plan.query),
         partial=partial,
+        snippets=options.snippets,
     )
 
 
@@ -356,9 +357,8 @@ def _hit(
         source=fields.get("source", ""),
         url=fields.get("url", ""),
         score=score,
-        snippet=make_snippet(fields.get("body", ""), matcher) if matcher else Snippet(""),
-        title_highlights=highlight_all(title, matcher).highlights if matcher else (),
         copies=tuple(_copy(searcher, n) for n in copies),
+        highlighter=Highlighter(title, fields.get("body", ""), matcher) if matcher else None,
     )
 
 

@@ -283,7 +283,7 @@ class Service:
             "match": results.match,
             "notices": list(results.notices),
             "suggestion": results.suggestion,
-            "hits": [hit.to_json() for hit in results.hits],
+            "hits": [hit.to_json(snippets=results.snippets) for hit in results.hits],
             "facets": results.facets.to_json() if results.facets is not None else None,
         }
         found["partial"] = results.partial  # the time budget ran out: the hits found so far

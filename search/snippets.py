@@ -160,6 +160,19 @@ def highlight_all(text: str, matcher: Matcher) -> Snippet:
     return Snippet(text, _highlights(matcher.spans(text)))
 
 
+class Highlighter:
+    """A hit's snippet and title highlights, made when first asked for."""
+
+    def __init__(self, title: str, body: str, matcher: Matcher):
+        self._title, self._body, self._matcher = title, body, matcher
+
+    def snippet(self) -> Snippet:
+        return make_snippet(self._body, self._matcher)
+
+    def title_highlights(self) -> tuple[tuple[int, int], ...]:
+        return highlight_all(self._title, self._matcher).highlights
+
+
 def make_snippet(text: str, matcher: Matcher, fragments: int = 3, width: int = 220) -> Snippet:
     """Up to ``fragments`` passages of about ``width`` characters around matches.
 

@@ -123,6 +123,16 @@ def test_query_json_lines(runner, cli_index):
         assert all(hit["snippet"][s:e].startswith("Лавров") for s, e in hit["highlights"])
 
 
+def test_query_without_snippets_leaves_them_out(runner, cli_index):
+    result = run(runner, "query", "Лавров", "--index", cli_index, "--json", "--no-snippets")
+    assert result.exit_code == 0
+    hits = [json.loads(line) for line in result.stdout.splitlines()]
+    assert hits and all("snippet" not in hit and "highlights" not in hit and hit["id"] for hit in hits)
+    with_snippets = run(runner, "query", "Лавров", "--index", cli_index).stdout
+    without = run(runner, "query", "Лавров", "--index", cli_index, "--no-snippets").stdout
+    assert len(without.splitlines()) == len(with_snippets.splitlines()) - len(hits)
+
+
 def test_query_options(runner, cli_index):
     result = run(runner, "query", "министр", "--index", cli_index, "--any", "--sort", "date", "-n", "2", "-p", "2", "--json")
     hits = [json.loads(line) for line in result.stdout.splitlines()]

@@ -72,3 +72,61 @@ def test_bundled_corpus_pairs_are_found(tmp_path):
     corpus = Path(__file__).resolve().parents[1] / "corpus"
     with Index.create(tmp_path / "ix") as ix:
         assert ix.add(CorpusReader([corpus])).duplicates == 5
+
+
+def test_bands_are_datasketchs_own_for_the_threshold():
+    from datasketch import MinHashLSH
+
+    from search.duplicates import BANDS, NUM_PERM, ROWS, THRESHOLD
+
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    assert (lsh.b, lsh.r) == (BANDS, ROWS)
+
+
+def _bundled_bodies():
+    import json
+    from pathlib import Path
+
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    bodies = []
+    for file in sorted(corpus.glob("*.jsonl")):
+        bodies += [json.loads(line)["body"] for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return bodies
+
+
+def test_candidates_from_the_index_matrix_are_datasketchs_lsh_candidates():
+    import numpy as np
+    from datasketch import LeanMinHash, MinHashLSH
+
+    from search.duplicates import DTYPE, NUM_PERM, SCHEME, THRESHOLD, IndexedSignatures
+
+    signatures = [s for s in (signature(body) for body in _bundled_bodies()) if s]
+    assert len(signatures) > 20
+    lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
+    for n, packed in enumerate(signatures):
+        lsh.insert(n, LeanMinHash(seed=1, hashvalues=np.frombuffer(packed, dtype=DTYPE), scheme=SCHEME))
+    matrix = np.stack([np.frombuffer(s, dtype=DTYPE) for s in signatures])
+    indexed = IndexedSignatures(np.arange(len(signatures)), matrix, str, str)
+    pairs = 0
+    for packed in signatures:
+        values = np.frombuffer(packed, dtype=DTYPE)
+        expected = set(lsh.query(LeanMinHash(seed=1, hashvalues=values, scheme=SCHEME)))
+        assert set(indexed.matching(values)) == expected
+        pairs += len(expected) - 1
+    assert pairs >= 10  # the corpus's republished pairs are among them
+
+
+def test_large_builds_hash_the_indexed_documents_with_the_same_groups(tmp_path, monkeypatch):
+    from search import Index, duplicates
+
+    bodies = _bundled_bodies()
+    groups = []
+    for limit in (duplicates.SCAN_LIMIT, 3):
+        monkeypatch.setattr(duplicates, "SCAN_LIMIT", limit)
+        with Index.create(tmp_path / f"ix{limit}") as ix:
+            ix.add([{"id": f"d{n}", "body": body} for n, body in enumerate(bodies[:20])])
+            ix.add([{"id": f"d{n}", "body": body} for n, body in enumerate(bodies) if n >= 20 or n % 7 == 0])
+            ix.add([{"id": "d3", "body": bodies[3] + " Дополнено."}])
+            groups.append({doc: ix.document(doc)["dup_group"] for doc in (f"d{n}" for n in range(len(bodies)))})
+    assert groups[0] == groups[1]
+    assert sum(1 for doc, group in groups[0].items() if group != doc) >= 5

@@ -75,3 +75,17 @@ def test_index_search_gives_the_same_results_on_either_path(index, monkeypatch, 
     fast_path = index.search(text, match=match, limit=20)
     assert [(h.id, round(h.score, 4)) for h in fast_path] == [(h.id, round(h.score, 4)) for h in whoosh_path]
     assert fast_path.total == whoosh_path.total
+
+
+def test_field_lengths_read_whole_match_whooshs_own_per_document(fresh_index):
+    # Two segments, and a document with no title: lengths read a column at a time
+    # must be Whoosh's own, one document at a time, byte for byte.
+    fresh_index.add([{"id": f"a{n}", "title": "визит " * n, "body": "переговоры " * (n * 7 + 1)} for n in range(6)])
+    fresh_index.add([{"id": "b", "body": "итоги " * 300}])
+    searcher = fresh_index.searcher()
+    stats = Statistics(searcher)
+    reader = searcher.reader()
+    assert len(list(reader.leaf_readers())) == 2
+    for field in ("title", "head", "body"):
+        expected = [reader.doc_field_length(n, field) or 1 for n in range(reader.doc_count_all())]
+        assert stats.lengths(field).tolist() == [float(v) for v in expected]

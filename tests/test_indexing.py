@@ -191,3 +191,52 @@ def test_prune_removes_documents_of_vanished_files(tmp_path, fresh_index):
     pruned = fresh_index.add(CorpusReader([folder]), prune=True)
     assert pruned.removed == 1 and pruned.unchanged == 1
     assert fresh_index.document("b") is None and fresh_index.document("a")
+
+
+def test_small_builds_keep_few_segments_and_leave_the_large_one_alone(fresh_index):
+    # Whoosh's MERGE_SMALL policy (a commit's default): small segments are merged
+    # with each other once a few accumulate, the large one is never rewritten.
+    fresh_index.add([{"id": f"big{n}", "body": f"переговоры о сотрудничестве номер {n}"} for n in range(60)])
+    (large,) = [s.segment_id() for s in fresh_index._current()._segments()]
+    counts = []
+    for n in range(25):
+        fresh_index.add([{"id": f"small{n}", "body": f"визит министра номер {n}"}])
+        segments = fresh_index._current()._segments()
+        counts.append(len(segments))
+        assert large in {s.segment_id() for s in segments}
+    assert max(counts) <= 8 and counts[-1] < 8
+    assert len(fresh_index) == 85
+
+
+@pytest.mark.parametrize("cutoff", [2**15, 2])  # offsets derived from the lengths, and stored
+def test_variable_bytes_column_lengths_read_as_whoosh_reads_them(cutoff):
+    import io
+
+    from whoosh.columns import VarBytesColumn
+    from whoosh.filedb.structfile import StructFile
+
+    from search.indexing import _varbytes_lengths
+
+    values = [b"", b"abc", b"", b"x" * 300, b"de"]
+    buffer = io.BytesIO()
+    column = VarBytesColumn(write_offsets_cutoff=cutoff)
+    writer = column.writer(StructFile(buffer))
+    for docnum, value in enumerate(values):
+        if value:
+            writer.add(docnum, value)
+    writer.finish(len(values))
+    data = buffer.getvalue()
+    whooshs = column.reader(StructFile(io.BytesIO(data)), 0, len(data), len(values))
+    lengths, offsets = _varbytes_lengths(StructFile(io.BytesIO(data)), 0, len(data), len(values))
+    assert whooshs.had_stored_offsets == (cutoff == 2)
+    assert lengths.tolist() == list(whooshs._lengths) and offsets.tolist() == list(whooshs._offsets)
+
+
+def test_a_build_that_changes_nothing_commits_nothing(fresh_index):
+    documents = [{"id": f"d{n}", "body": f"визит министра номер {n}"} for n in range(3)]
+    fresh_index.add(documents)
+    generation = fresh_index._current().latest_generation()
+    report = fresh_index.add(documents)
+    assert report.unchanged == 3 and report.documents == 3
+    assert fresh_index._current().latest_generation() == generation
+    assert len(fresh_index.search("визит").hits) == 3

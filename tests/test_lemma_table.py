@@ -148,3 +148,50 @@ def test_two_process_build_fills_the_table_from_its_indexing_processes(tmp_path,
             assert table.lookup(form) == lemmas(form, "top")
     assert set(given["forms"]) <= set(given["worked_out"])
     assert not list((tmp_path / "ix").glob("learned-*"))
+
+
+def _table_forms(path):
+    import sqlite3
+
+    connection = sqlite3.connect(path)
+    try:
+        return {row[0] for row in connection.execute("SELECT form FROM forms")}
+    finally:
+        connection.close()
+
+
+def test_a_build_reads_only_the_segments_it_wrote(fresh_index, monkeypatch):
+    from search import index as index_module
+
+    fresh_index.add([{"id": "a", "body": "Лавров провёл переговоры в Ташкенте"}])
+    asked = []
+    real = index_module.lemma_table.update
+    monkeypatch.setattr(
+        index_module.lemma_table, "update", lambda path, forms, *a, **k: real(path, asked.extend(forms) or asked, *a, **k)
+    )
+    fresh_index.add([{"id": "b", "body": "Захарова ответила журналистам"}])
+    assert set(asked) == {"захарова", "ответила", "журналистам"}
+    path = table_path(fresh_index.path, "gen1")
+    assert {"ташкенте", "захарова", "журналистам"} <= _table_forms(path)
+    asked.clear()
+    fresh_index.add([{"id": "b", "body": "Захарова ответила журналистам"}])  # unchanged: nothing new to read
+    assert asked == []
+
+
+def test_a_table_left_behind_by_an_unfinished_build_is_completed_by_the_next(fresh_index):
+    import sqlite3
+
+    fresh_index.add([{"id": "a", "body": "Лавров провёл переговоры в Ташкенте"}])
+    path = table_path(fresh_index.path, "gen1")
+    connection = sqlite3.connect(path)
+    with connection:
+        connection.execute("DELETE FROM forms WHERE form = 'ташкенте'")
+    connection.close()
+    # As if the build had been killed after Whoosh's commit, before the table was done.
+    meta = fresh_index._meta
+    meta.pop("lemmas_generation")
+    from search import store
+
+    store.write_meta(fresh_index.path, meta)
+    fresh_index.add([{"id": "b", "body": "Захарова ответила журналистам"}])
+    assert {"ташкенте", "журналистам"} <= _table_forms(path)

@@ -222,3 +222,23 @@ def test_results_keep_their_total_after_the_index_is_closed(tmp_path, text, matc
     with Index.open(tmp_path / "index") as ix:
         results = ix.search(text, match=match, limit=1)
     assert results.total == (300 if match == "any" else 150)
+
+
+def test_snippets_are_made_when_first_read_and_only_then(index, monkeypatch):
+    from search import snippets
+
+    made = []
+    real = snippets.make_snippet
+    monkeypatch.setattr(snippets, "make_snippet", lambda *args, **kwargs: made.append(1) or real(*args, **kwargs))
+    results = index.search("Лавров", match="any", limit=100)
+    assert len(results.hits) >= 2 and made == []
+    first = results.hits[0].snippet
+    assert made == [1] and first.highlights
+    assert results.hits[0].snippet is first and made == [1]
+
+
+def test_without_snippets_hits_have_empty_snippets(index):
+    results = index.search("Лавров", snippets=False)
+    assert results.hits and not results.snippets
+    assert all(hit.snippet.text == "" and hit.title_highlights == () for hit in results)
+    assert "snippet" not in results.hits[0].to_json(snippets=False)

@@ -48,6 +48,9 @@ def lines_option(function):
 @click.option("--facets", is_flag=True, help="Also count the matches by source and year.")
 @click.option("--no-synonyms", is_flag=True, help="Do not expand names with the thesaurus.")
 @click.option("--no-collapse", is_flag=True, help="Show every copy of a republished release separately.")
+@click.option(
+    "--no-snippets", is_flag=True, help="Leave out the snippets (ids, titles and scores only; faster)."
+)
 @click.option("--explain", is_flag=True, help="Show how the query was understood (on stderr).")
 @lines_option
 @timeout_option
@@ -68,6 +71,7 @@ def query(
     facets: bool,
     no_synonyms: bool,
     no_collapse: bool,
+    no_snippets: bool,
     explain: bool,
     snippet_lines: int,
     timeout: float,
@@ -93,6 +97,7 @@ def query(
       search query "Лавров" --lines 0            # whole snippets
       search query "Лавров" -n 100 --format csv --bom > hits.csv
       search query "санкц*" --timeout 5
+      search query "санкции" -n 100 --no-snippets --json
     """
     from search.cli import render
     from search.index import Index
@@ -121,6 +126,7 @@ def query(
             synonyms=not no_synonyms,
             collapse=not no_collapse,
             timeout=timeout,
+            snippets=not no_snippets,
         )
     render.report(results, output_format, explain=explain, snippet_lines=snippet_lines, bom=bom)
     if results.total == 0:

@@ -154,8 +154,9 @@ def results(found: "SearchResults", next_hint: str = "--page {page}", snippet_li
             if part
         )
         lines.append([(pad, ""), (meta, "dim")])
-        snippet = hit.snippet if fits is None else compact_snippet(hit.snippet, fits)
-        lines.append([(pad, ""), *_snippet(snippet)])
+        if found.snippets:
+            snippet = hit.snippet if fits is None else compact_snippet(hit.snippet, fits)
+            lines.append([(pad, ""), *_snippet(snippet)])
         if hit.url:
             lines.append([(pad, ""), (hit.url, "blue")])
         if hit.copies:
@@ -234,7 +235,7 @@ def results_formatted(found: "SearchResults", output_format: str, bom: bool = Fa
             }
             if found.facets is not None:
                 envelope["facets"] = found.facets.to_json()
-            write_records((hit.to_json() for hit in found.hits), "json", HIT_COLUMNS, stream, envelope=envelope, key="hits")
+            write_records((hit.to_json(snippets=found.snippets) for hit in found.hits), "json", HIT_COLUMNS, stream, envelope=envelope, key="hits")
         else:
             write_records((hit_record(hit) for hit in found.hits), output_format, HIT_COLUMNS, stream, bom=bom)
 
