@@ -32,6 +32,7 @@ TREC run files are written to ``--out`` as ``run-<system>.trec``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import shutil
@@ -141,16 +142,19 @@ class Engine:
     def search(self, text: str) -> list[tuple[str, float]]:
         if self.words_only:
             text = " ".join(query_words(text))
-        saved = (ranking.PROXIMITY_WEIGHT, ranking.COVERAGE_WEIGHT, ranking.EARLY_WEIGHT)
+        saved = ranking.PROFILES
         if not self.rerank:  # ablation only: the engine always re-ranks
-            ranking.PROXIMITY_WEIGHT = ranking.COVERAGE_WEIGHT = ranking.EARLY_WEIGHT = 0.0
+            ranking.PROFILES = {
+                shape: dataclasses.replace(chosen, proximity=0.0, coverage=0.0, early=0.0)
+                for shape, chosen in saved.items()
+            }
         try:
             # Near-duplicate collapsing is presentation: every judged document stands alone.
             results = self.ix.search(
                 text, limit=LIMIT, match="any", snippets=False, collapse=False, synonyms=self.synonyms
             )
         finally:
-            ranking.PROXIMITY_WEIGHT, ranking.COVERAGE_WEIGHT, ranking.EARLY_WEIGHT = saved
+            ranking.PROFILES = saved
         return [(hit.id, hit.score) for hit in results]
 
     def close(self) -> None:

@@ -12,6 +12,7 @@ prefixes, NOT, ranges, …) goes to Whoosh.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from math import log
 
 import numpy as np
@@ -22,6 +23,9 @@ from whoosh.util.numeric import _length_byte_cache
 from search.bestof import BestOf
 from search.columns import UNDATED, raw_values
 from search.postings import Postings, PostingReader, UnreadablePostings
+
+if TYPE_CHECKING:
+    from search.ranking import Profile
 
 _LENGTHS = np.frombuffer(_length_byte_cache, dtype=np.int32).astype(np.float32)
 
@@ -109,11 +113,9 @@ def _lengths_column():
 class Scorer:
     """Scores supported queries against one searcher with Whoosh's BM25F."""
 
-    def __init__(self, stats: Statistics, B: float, K1: float, field_B: dict[str, float]):
+    def __init__(self, stats: Statistics, weights: "Profile | None" = None):
         self.stats = stats
-        self.K1 = K1
-        self.B = B
-        self.field_B = field_B
+        self.weights = weights  # the default for score(); None: long queries' (ranking.PROFILES)
 
     def dated(self, low: int, high: int) -> np.ndarray:
         """A mask of the documents whose date column value lies in ``low``..``high``
@@ -121,18 +123,22 @@ class Scorer:
         dates = self.stats.dates()
         return (dates >= low) & (dates <= high)
 
-    def score(self, query: wq.Query, mask: np.ndarray | None = None) -> Scored:
-        scores, matched = self._score(query)
+    def score(self, query: wq.Query, mask: np.ndarray | None = None, weights: "Profile | None" = None) -> Scored:
+        """Score ``query`` with ``weights``' BM25F constants (as Whoosh's
+        ``ranking.ProfileBM25F`` would), over the documents in ``mask``."""
+        from search.ranking import PROFILES
+
+        scores, matched = self._score(query, weights or self.weights or PROFILES["long"])
         matched &= self.stats.live
         if mask is not None:
             matched &= mask
         return Scored(np.where(matched, scores, 0.0), matched)
 
-    def _score(self, query: wq.Query) -> tuple[np.ndarray, np.ndarray]:
+    def _score(self, query: wq.Query, weights: "Profile") -> tuple[np.ndarray, np.ndarray]:
         if type(query) is wq.Term:
-            return self._term(query)
+            return self._term(query, weights)
         if type(query) in (wq.Or, wq.And, BestOf) and query.subqueries:
-            parts = [self._score(q) for q in query.subqueries]
+            parts = [self._score(q, weights) for q in query.subqueries]
             if type(query) is BestOf:
                 scores = np.maximum.reduce([s for s, _ in parts])
             else:
@@ -154,7 +160,7 @@ class Scorer:
         matched = self.dated(low, high)
         return np.where(matched, float(query.boost), 0.0), matched
 
-    def _term(self, term: wq.Term) -> tuple[np.ndarray, np.ndarray]:
+    def _term(self, term: wq.Term, weights: "Profile") -> tuple[np.ndarray, np.ndarray]:
         stats = self.stats
         scores = np.zeros(stats.size, dtype=np.float64)
         matched = np.zeros(stats.size, dtype=bool)
@@ -163,14 +169,17 @@ class Scorer:
         except UnreadablePostings as error:
             raise Unsupported(str(error)) from None
         ids = np.frombuffer(postings.ids, dtype=np.int64)
-        weights = np.frombuffer(postings.weights, dtype=np.float32)
+        frequencies = np.frombuffer(postings.weights, dtype=np.float32)
         if ids.size:
             reader = stats.reader
             idf = log(stats.size / (reader.doc_frequency(term.fieldname, term.text) + 1)) + 1
             avg = stats.searcher.avg_field_length(term.fieldname) or 1
-            B = self.field_B.get(term.fieldname, self.B)
+            head = term.fieldname == "head"
+            B = weights.head_B if head else weights.B
+            K1 = weights.K1
             lengths = stats.lengths(term.fieldname)[ids]
-            tf = weights.astype(np.float64)
-            scores[ids] = idf * (tf * (self.K1 + 1)) / (tf + self.K1 * ((1 - B) + B * lengths / avg)) * term.boost
+            tf = frequencies.astype(np.float64)
+            scale = term.boost * (weights.head_weight if head else 1.0)
+            scores[ids] = idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * lengths / avg)) * scale
             matched[ids] = True
         return scores, matched

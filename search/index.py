@@ -342,9 +342,7 @@ class Index:
         from search import fastscore
 
         if self._fast is None or self._fast.stats.searcher is not searcher:
-            self._fast = fastscore.Scorer(
-                fastscore.Statistics(searcher), ranking.BM25_B, ranking.BM25_K1, {"head": ranking.HEAD_B}
-            )
+            self._fast = fastscore.Scorer(fastscore.Statistics(searcher))
         return self._fast
 
     def show(self, doc_id: str, query: str | None = None, synonyms: bool = True) -> DocumentView:
