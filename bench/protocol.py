@@ -2,7 +2,7 @@
 
 Usage, from the repo root (after ``bench/families.py``)::
 
-    .venv/bin/python bench/protocol.py [--families bench/out/families] [--out bench/out/protocol]
+    .venv/bin/python bench/protocol.py [--family-dir bench/out/families] [--out bench/out/protocol]
                                        [--sweep] [--procs 2]
 
 Each collection of ``bench/families.py`` gets one engine index and two
@@ -56,6 +56,7 @@ from search import querying, ranking, thesaurus  # noqa: E402
 
 COLLECTIONS = ("md", "ng", "wn", "tg")
 SHIP_TOLERANCE = 0.01  # no family may lose more than 1 %
+TIE = 0.002  # settings within 0.2 % of the best count as tied
 
 # Settings of one query shape (fields of ranking.Profile) and global ones
 # (module constants: the frequent-word share and the thesaurus weights).
@@ -249,12 +250,20 @@ def grid_settings() -> list[dict]:
     candidates += [dict(middle, K1=0.8), dict(middle, K1=1.6)]
     candidates += [dict(middle, proximity=0.0, early=0.0), dict(middle, coverage=0.0, proximity=0.0, early=0.0)]
     candidates += [dict(middle, early=0.0), dict(middle, proximity=0.0)]
+    candidates += [dict(base, K1=0.8), dict(base, K1=1.6), dict(middle, K1=2.0), dict(base, proximity=0.0, early=0.0)]
     return candidates
+
+
+def departures(settings: dict) -> int:
+    """How many settings differ from plain BM25."""
+    return sum(1 for key, value in settings.items() if PLAIN[key] != value)
 
 
 def best_by_shape(protocol: Protocol, candidates: list[dict], families: list[str]) -> dict[str, dict]:
     """For each shape, the settings maximising the mean over ``families`` of
-    that shape's queries' contributions (family means are sums over queries)."""
+    that shape's queries' contributions (family means are sums over queries);
+    among those within TIE of the best, the one closest to plain BM25 (a
+    difference that small is noise, and every departure is a chance to overfit)."""
     sizes: dict[str, int] = {}
     for qid in protocol.texts:
         sizes[family_of(qid)] = sizes.get(family_of(qid), 0) + 1
@@ -268,8 +277,54 @@ def best_by_shape(protocol: Protocol, candidates: list[dict], families: list[str
                 if family_of(qid) in families and ranking.query_shape(protocol.texts[qid]) == shape
             )
 
-        chosen[shape] = max(candidates, key=gain)
+        gains = [(gain(settings), settings) for settings in candidates]
+        top = max(value for value, _ in gains)
+        near = [(departures(settings), -value, index) for index, (value, settings) in enumerate(gains)
+                if value >= top * (1 - TIE)]
+        chosen[shape] = gains[min(near)[2]][1]
     return chosen
+
+
+def knob_checks(configuration: dict[str, dict]) -> list[tuple[str, dict[str, dict]]]:
+    """One constant of ``configuration`` changed at a time, for every shape:
+    what each constant is worth, judged by the shipping rule."""
+    def changed(**values):
+        return {shape: dict(settings, **values) for shape, settings in configuration.items()}
+
+    def scaled(key, factor):
+        return {shape: dict(settings, **{key: settings[key] * factor}) for shape, settings in configuration.items()}
+
+    checks = [
+        ("frequent-word drop off", changed(frequent=2.0)),
+        ("thesaurus weights x0.5", {s: dict(c, synonym=c["synonym"] / 2, related=c["related"] / 2)
+                                    for s, c in configuration.items()}),
+        ("thesaurus weights x2", {s: dict(c, synonym=min(1.0, c["synonym"] * 2), related=c["related"] * 2)
+                                  for s, c in configuration.items()}),
+        ("head B 0.75", changed(head_B=0.75)),
+        ("head B 0.0", changed(head_B=0.0)),
+        ("first mention x2", scaled("early", 2)),
+        ("proximity x2", scaled("proximity", 2)),
+        ("coverage x0.5", scaled("coverage", 0.5)),
+    ]
+    return checks
+
+
+def print_checks(protocol: "Protocol", families: list[str], best: dict[str, dict]) -> None:
+    chosen = family_scores(protocol.configured(best))
+    rows = [("best on all families", chosen)]
+    for label, configuration in knob_checks(best):
+        scores = family_scores(protocol.configured(configuration))
+        rows.append((f"{label} ({'ships' if ships(scores, chosen) else 'no'})", scores))
+    # The shape rule itself: one profile for every query, or another word limit.
+    for label, limit in (("one profile (the long one) for all", 0), ("short = 1 word", 1), ("short <= 3 words", 3)):
+        saved = ranking.SHORT_QUERY_WORDS
+        ranking.SHORT_QUERY_WORDS = limit
+        try:
+            scores = family_scores(protocol.configured(best))
+        finally:
+            ranking.SHORT_QUERY_WORDS = saved
+        rows.append((f"{label} ({'ships' if ships(scores, chosen) else 'no'})", scores))
+    print_rows("Each constant of the best configuration re-decided (ships = would replace it)", families, rows)
 
 
 # -- output -----------------------------------------------------------------
@@ -302,16 +357,16 @@ def main(argv: list[str] | None = None) -> None:
     # Whoosh's matchers, tested), however small: sweeps take a third of the time.
     engine_index.FAST_SCORING_MIN_DOCS = 0
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--families", type=Path, default=ROOT / "bench" / "out" / "families")
+    parser.add_argument("--family-dir", type=Path, default=ROOT / "bench" / "out" / "families")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "protocol")
     parser.add_argument("--procs", type=int, default=2)
     parser.add_argument("--sweep", action="store_true", help="search the grid and run leave-one-collection-out")
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    collections = [Collection(args.families / name, args.out, args.procs) for name in COLLECTIONS
-                   if (args.families / name / "queries.tsv").exists()]
+    collections = [Collection(args.family_dir / name, args.out, args.procs) for name in COLLECTIONS
+                   if (args.family_dir / name / "queries.tsv").exists()]
     if not collections:
-        raise SystemExit(f"no families under {args.families}: run bench/families.py first")
+        raise SystemExit(f"no families under {args.family_dir}: run bench/families.py first")
     protocol = Protocol(collections)
     families = sorted({f for c in collections for f in c.families})
     shipped = {shape: current_settings(shape) for shape in ranking.QUERY_SHAPES}
@@ -335,6 +390,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"{name} against before issue 15: {verdict}  [{describe(configuration)}]")
 
     if args.sweep:
+        print_checks(protocol, families, best)
         rows = []
         for held_out in collections:
             others = [f for f in families if f not in held_out.families]

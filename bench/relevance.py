@@ -2,9 +2,17 @@
 
 Usage, from the repo root::
 
+    .venv/bin/python bench/relevance.py --families [--sweep]     # the protocol (bench/protocol.py)
     .venv/bin/python bench/relevance.py [--rebuild] [--systems plain,snowball,top,all,proper]
                                         [--out bench/out] [--data /work/shared/eval] [--procs 2]
                                         [--ablation]
+
+With ``--families``: the development protocol of issue 15, every judged family
+of bench/families.py (four collections) scored separately, usual and
+judged-only, leave-one-collection-out with ``--sweep``, and the baselines
+(plain and Snowball Whoosh) side by side; see bench/protocol.py and
+bench/FAMILIES.md. Without it, the older single-collection set in
+``--data``:
 
 Systems:
   plain     Whoosh, regex word tokenizer | lowercase | ё→е
@@ -307,6 +315,11 @@ def print_gains(rows: list[dict]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    arguments = sys.argv[1:] if argv is None else argv
+    if "--families" in arguments:
+        from bench import protocol
+
+        return protocol.main([a for a in arguments if a != "--families"])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rebuild", action="store_true", help="rebuild cached indexes")
     parser.add_argument("--systems", default="plain,snowball,top,all,proper")
