@@ -9,7 +9,9 @@ in its title or first lines, is more likely about it than one that mentions
 it in passing further down, so the score also shrinks slowly with the
 position of that first mention. With ``recent``, newer documents get a boost that halves
 every year.
-The constants were tuned on ../shared/eval with bench/relevance.py.
+The constants depend on the query's shape (a one- or two-word topic, or a
+longer query: :data:`PROFILES`); they were chosen with bench/protocol.py on
+judged query families from four collections.
 """
 
 from __future__ import annotations
@@ -57,9 +59,14 @@ class Profile:
 # Query shapes: a topic query of one or two words, and anything longer.
 QUERY_SHAPES = ("short", "long")
 SHORT_QUERY_WORDS = 2
+# Chosen with bench/protocol.py on seven judged families from four
+# collections (bench/FAMILIES.md). A topic query wants plain BM25 over the
+# body (the head, a copy of the title and lead, only rewards short
+# documents); a long query wants the head at half weight and no first-mention
+# factor (its subject is not one word).
 PROFILES = {
-    "short": Profile(B=0.9, K1=0.8, head_B=0.3, head_weight=1.0, proximity=0.5, coverage=1.0, early=0.03),
-    "long": Profile(B=0.9, K1=0.8, head_B=0.3, head_weight=1.0, proximity=0.5, coverage=1.0, early=0.03),
+    "short": Profile(B=0.75, K1=1.2, head_B=0.75, head_weight=0.0, proximity=0.5, coverage=1.0, early=0.03),
+    "long": Profile(B=0.75, K1=1.2, head_B=0.3, head_weight=0.5, proximity=0.5, coverage=1.0, early=0.0),
 }
 _WORD = re.compile(r"\w+")
 

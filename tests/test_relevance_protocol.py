@@ -40,3 +40,10 @@ def test_a_change_ships_only_if_it_raises_the_mean_and_loses_at_most_one_percent
 def test_departures_count_settings_away_from_plain_bm25():
     assert protocol.departures(protocol.PLAIN) == 0
     assert protocol.departures(dict(protocol.PLAIN, B=0.9, K1=0.8)) == 2
+
+
+def test_a_noise_sized_gain_is_a_tie_not_a_change():
+    current = {"a": 0.50, "b": 0.80}
+    assert protocol.verdict({"a": 0.501, "b": 0.80}, current) == "tie"
+    assert protocol.verdict({"a": 0.55, "b": 0.80}, current) == "ships"
+    assert protocol.verdict({"a": 0.60, "b": 0.70}, current) == "no"
