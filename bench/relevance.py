@@ -2,9 +2,17 @@
 
 Usage, from the repo root::
 
+    .venv/bin/python bench/relevance.py --families [--sweep]     # the protocol (bench/protocol.py)
     .venv/bin/python bench/relevance.py [--rebuild] [--systems plain,snowball,top,all,proper]
                                         [--out bench/out] [--data /work/shared/eval] [--procs 2]
                                         [--ablation]
+
+With ``--families``: the development protocol of issue 15, every judged family
+of bench/families.py (four collections) scored separately, usual and
+judged-only, leave-one-collection-out with ``--sweep``, and the baselines
+(plain and Snowball Whoosh) side by side; see bench/protocol.py and
+bench/FAMILIES.md. Without it, the older single-collection set in
+``--data``:
 
 Systems:
   plain     Whoosh, regex word tokenizer | lowercase | ё→е
@@ -32,6 +40,7 @@ TREC run files are written to ``--out`` as ``run-<system>.trec``.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import re
 import shutil
@@ -141,16 +150,19 @@ class Engine:
     def search(self, text: str) -> list[tuple[str, float]]:
         if self.words_only:
             text = " ".join(query_words(text))
-        saved = (ranking.PROXIMITY_WEIGHT, ranking.COVERAGE_WEIGHT, ranking.EARLY_WEIGHT)
+        saved = ranking.PROFILES
         if not self.rerank:  # ablation only: the engine always re-ranks
-            ranking.PROXIMITY_WEIGHT = ranking.COVERAGE_WEIGHT = ranking.EARLY_WEIGHT = 0.0
+            ranking.PROFILES = {
+                shape: dataclasses.replace(chosen, proximity=0.0, coverage=0.0, early=0.0)
+                for shape, chosen in saved.items()
+            }
         try:
             # Near-duplicate collapsing is presentation: every judged document stands alone.
             results = self.ix.search(
                 text, limit=LIMIT, match="any", snippets=False, collapse=False, synonyms=self.synonyms
             )
         finally:
-            ranking.PROXIMITY_WEIGHT, ranking.COVERAGE_WEIGHT, ranking.EARLY_WEIGHT = saved
+            ranking.PROFILES = saved
         return [(hit.id, hit.score) for hit in results]
 
     def close(self) -> None:
@@ -303,6 +315,11 @@ def print_gains(rows: list[dict]) -> None:
 
 
 def main(argv: list[str] | None = None) -> None:
+    arguments = sys.argv[1:] if argv is None else argv
+    if "--families" in arguments:
+        from bench import protocol
+
+        return protocol.main([a for a in arguments if a != "--families"])
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rebuild", action="store_true", help="rebuild cached indexes")
     parser.add_argument("--systems", default="plain,snowball,top,all,proper")

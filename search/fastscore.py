@@ -12,6 +12,7 @@ prefixes, NOT, ranges, …) goes to Whoosh.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from math import log
 
 import numpy as np
@@ -22,6 +23,9 @@ from whoosh.util.numeric import _length_byte_cache
 from search.bestof import BestOf
 from search.columns import UNDATED, raw_values
 from search.postings import Postings, PostingReader, UnreadablePostings
+
+if TYPE_CHECKING:
+    from search.ranking import Profile
 
 _LENGTHS = np.frombuffer(_length_byte_cache, dtype=np.int32).astype(np.float32)
 
@@ -120,13 +124,11 @@ def _lengths_column():
 class Scorer:
     """Scores supported queries against one searcher with Whoosh's BM25F."""
 
-    def __init__(self, stats: Statistics, B: float, K1: float, field_B: dict[str, float]):
+    def __init__(self, stats: Statistics, weights: "Profile | None" = None):
         self.deadline = None
         self.cut_short = False
         self.stats = stats
-        self.K1 = K1
-        self.B = B
-        self.field_B = field_B
+        self.weights = weights  # the default for score(); None: long queries' (ranking.PROFILES)
 
     def dated(self, low: int, high: int) -> np.ndarray:
         """A mask of the documents whose date column value lies in ``low``..``high``
@@ -134,27 +136,33 @@ class Scorer:
         dates = self.stats.dates()
         return (dates >= low) & (dates <= high)
 
-    def score(self, query: wq.Query, mask: np.ndarray | None = None, deadline=None) -> Scored:
-        """Score ``query``; with a ``deadline`` (:class:`search.limits.Deadline`),
-        an any-word query stops adding words once it has passed (then
-        ``cut_short`` is set): the words scored so far rank the documents."""
+    def score(
+        self, query: wq.Query, mask: np.ndarray | None = None, weights: "Profile | None" = None, deadline=None
+    ) -> Scored:
+        """Score ``query`` with ``weights``' BM25F constants (as Whoosh's
+        ``ranking.ProfileBM25F`` would), over the documents in ``mask``; with a
+        ``deadline`` (:class:`search.limits.Deadline`), an any-word query stops
+        adding words once it has passed (then ``cut_short`` is set): the words
+        scored so far rank the documents."""
+        from search.ranking import PROFILES
+
         self.deadline, self.cut_short = deadline, False
-        scores, matched = self._score(query)
+        scores, matched = self._score(query, weights or self.weights or PROFILES["long"])
         matched &= self.stats.live
         if mask is not None:
             matched &= mask
         return Scored(np.where(matched, scores, 0.0), matched)
 
-    def _score(self, query: wq.Query) -> tuple[np.ndarray, np.ndarray]:
+    def _score(self, query: wq.Query, weights: "Profile") -> tuple[np.ndarray, np.ndarray]:
         if type(query) is wq.Term:
-            return self._term(query)
+            return self._term(query, weights)
         if type(query) in (wq.Or, wq.And, BestOf) and query.subqueries:
             parts = []
             for part in query.subqueries:
                 if parts and type(query) is wq.Or and self.deadline is not None and self.deadline.expired():
                     self.cut_short = True
                     break
-                parts.append(self._score(part))
+                parts.append(self._score(part, weights))
             if type(query) is BestOf:
                 scores = np.maximum.reduce([s for s, _ in parts])
             else:
@@ -176,7 +184,7 @@ class Scorer:
         matched = self.dated(low, high)
         return np.where(matched, float(query.boost), 0.0), matched
 
-    def _term(self, term: wq.Term) -> tuple[np.ndarray, np.ndarray]:
+    def _term(self, term: wq.Term, weights: "Profile") -> tuple[np.ndarray, np.ndarray]:
         stats = self.stats
         scores = np.zeros(stats.size, dtype=np.float64)
         matched = np.zeros(stats.size, dtype=bool)
@@ -185,14 +193,17 @@ class Scorer:
         except UnreadablePostings as error:
             raise Unsupported(str(error)) from None
         ids = np.frombuffer(postings.ids, dtype=np.int64)
-        weights = np.frombuffer(postings.weights, dtype=np.float32)
+        frequencies = np.frombuffer(postings.weights, dtype=np.float32)
         if ids.size:
             reader = stats.reader
             idf = log(stats.size / (reader.doc_frequency(term.fieldname, term.text) + 1)) + 1
             avg = stats.searcher.avg_field_length(term.fieldname) or 1
-            B = self.field_B.get(term.fieldname, self.B)
+            head = term.fieldname == "head"
+            B = weights.head_B if head else weights.B
+            K1 = weights.K1
             lengths = stats.lengths(term.fieldname)[ids]
-            tf = weights.astype(np.float64)
-            scores[ids] = idf * (tf * (self.K1 + 1)) / (tf + self.K1 * ((1 - B) + B * lengths / avg)) * term.boost
+            tf = frequencies.astype(np.float64)
+            scale = term.boost * (weights.head_weight if head else 1.0)
+            scores[ids] = idf * (tf * (K1 + 1)) / (tf + K1 * ((1 - B) + B * lengths / avg)) * scale
             matched[ids] = True
         return scores, matched

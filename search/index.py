@@ -536,9 +536,7 @@ class Index:
         with self._lock:
             if self._fast is not None and self._fast.stats.searcher is searcher:
                 return self._fast
-            scorer = fastscore.Scorer(
-                fastscore.Statistics(searcher), ranking.BM25_B, ranking.BM25_K1, {"head": ranking.HEAD_B}
-            )
+            scorer = fastscore.Scorer(fastscore.Statistics(searcher))
             if searcher is self._searcher:
                 self._fast = scorer
             return scorer

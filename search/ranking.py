@@ -9,12 +9,15 @@ in its title or first lines, is more likely about it than one that mentions
 it in passing further down, so the score also shrinks slowly with the
 position of that first mention. With ``recent``, newer documents get a boost that halves
 every year.
-The constants were tuned on ../shared/eval with bench/relevance.py.
+The constants depend on the query's shape (a one- or two-word topic, or a
+longer query: :data:`PROFILES`); they were chosen with bench/protocol.py on
+judged query families from four collections.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -27,23 +30,10 @@ from search.columns import column
 if TYPE_CHECKING:
     from search.postings import PostingReader
 
-# BM25F parameters: length normalisation and term-frequency saturation.
-BM25_B = 0.9
-BM25_K1 = 0.8
-# Length normalisation of the (short) head field.
-HEAD_B = 0.3
 # How many top BM25F candidates are re-ranked.
 RERANK_DEPTH = 100
 # A window of this many positions counts as "close together".
 PROXIMITY_WINDOW = 8
-# Score multiplier for a document whose window holds every query word.
-PROXIMITY_WEIGHT = 0.5
-# Score multiplier for a document containing every query word (of several).
-COVERAGE_WEIGHT = 1.0
-# Score multiplier (1 + p) ** -EARLY_WEIGHT for the body position p where the
-# query's subject (its rarest word) is first named, 0 in the title: ×0.87 at
-# the 100th word.
-EARLY_WEIGHT = 0.03
 # Where a document with no query word in its title or body is taken to mention it.
 NOT_MENTIONED = 10_000
 RECENCY_WEIGHT = 0.5
@@ -52,9 +42,73 @@ RECENCY_HALF_LIFE_DAYS = 365.0
 Candidate = tuple[int, float]  # (document number, score)
 
 
-def weighting() -> scoring.WeightingModel:
-    """The first-stage scoring model."""
-    return scoring.BM25F(B=BM25_B, K1=BM25_K1, head_B=HEAD_B)
+
+@dataclass(frozen=True)
+class Profile:
+    """The ranking constants for one shape of query (see :func:`query_shape`)."""
+
+    B: float  # BM25F length normalisation of the body
+    K1: float  # BM25F term-frequency saturation
+    head_B: float  # length normalisation of the (short) head field
+    head_weight: float  # multiplies the head field's scores (its index-time boost is schema.HEAD_BOOST)
+    proximity: float  # score multiplier for a window holding every query word
+    coverage: float  # score multiplier for a document containing every query word (of several)
+    early: float  # score multiplier (1 + p) ** -early for the body position p of the subject's first mention
+
+
+# Query shapes: a topic query of one or two words, and anything longer.
+QUERY_SHAPES = ("short", "long")
+SHORT_QUERY_WORDS = 2
+# Chosen with bench/protocol.py on seven judged families from four
+# collections (bench/FAMILIES.md). A topic query wants plain BM25 over the
+# body (the head, a copy of the title and lead, only rewards short
+# documents); a long query wants the head at half weight and no first-mention
+# factor (its subject is not one word).
+PROFILES = {
+    "short": Profile(B=0.75, K1=1.2, head_B=0.75, head_weight=0.0, proximity=0.5, coverage=1.0, early=0.03),
+    "long": Profile(B=0.75, K1=1.2, head_B=0.3, head_weight=0.5, proximity=0.5, coverage=1.0, early=0.0),
+}
+_WORD = re.compile(r"\w+")
+
+
+def query_shape(text: str) -> str:
+    """``short`` for a query of at most SHORT_QUERY_WORDS words, else ``long``."""
+    return "short" if len(_WORD.findall(text)) <= SHORT_QUERY_WORDS else "long"
+
+
+def profile(text: str) -> Profile:
+    """The ranking constants for the query ``text``."""
+    return PROFILES[query_shape(text)]
+
+
+class _ScaledBM25FScorer(scoring.BM25FScorer):
+    """Whoosh's BM25F scorer, its scores multiplied by a field weight."""
+
+    def __init__(self, searcher, fieldname, text, B, K1, scale):
+        self.scale = scale  # before Whoosh's setup, which scores already
+        super().__init__(searcher, fieldname, text, B, K1)
+
+    def _score(self, weight, length):
+        return super()._score(weight, length) * self.scale
+
+
+class ProfileBM25F(scoring.BM25F):
+    """Whoosh's BM25F with a :class:`Profile`'s B, K1, head B and head weight."""
+
+    def __init__(self, profile: Profile):
+        super().__init__(B=profile.B, K1=profile.K1, head_B=profile.head_B)
+        self.profile = profile
+
+    def scorer(self, searcher, fieldname, text, qf=1):
+        if fieldname == "head" and self.profile.head_weight != 1.0 and searcher.schema[fieldname].scorable:
+            weight = self.profile.head_weight
+            return _ScaledBM25FScorer(searcher, fieldname, text, self.profile.head_B, self.K1, weight)
+        return super().scorer(searcher, fieldname, text, qf)
+
+
+def weighting(chosen: Profile | None = None) -> scoring.WeightingModel:
+    """The first-stage scoring model (for ``chosen``, by default long queries')."""
+    return ProfileBM25F(chosen or PROFILES["long"])
 
 
 def best_window(occurrences: list[tuple[int, int]], concepts: int, window: int) -> int:
@@ -142,9 +196,12 @@ def rerank(
     candidates: list[Candidate],
     concepts: Sequence[frozenset[str]],
     recent: bool = False,
+    chosen: Profile | None = None,
 ) -> list[Candidate]:
     """Re-score the candidates by proximity, coverage and the first mention
-    (and recency), and sort them again."""
+    (and recency) with ``chosen``'s weights (by default long queries'), and
+    sort them again."""
+    weights = chosen or PROFILES["long"]
     docnums = [docnum for docnum, _ in candidates]
     found = evidence(postings, docnums, concepts) if concepts else {}
     new = recency(searcher, docnums) if recent else {}
@@ -153,8 +210,8 @@ def rerank(
         boost = 1.0
         if docnum in found:
             seen = found[docnum]
-            boost = (1 + PROXIMITY_WEIGHT * seen.proximity) * (1 + COVERAGE_WEIGHT * seen.coverage)
-            boost *= (1 + seen.first) ** -EARLY_WEIGHT
+            boost = (1 + weights.proximity * seen.proximity) * (1 + weights.coverage * seen.coverage)
+            boost *= (1 + seen.first) ** -weights.early
         rescored.append((docnum, score * boost * (1 + RECENCY_WEIGHT * new.get(docnum, 0.0))))
     rescored.sort(key=lambda item: (-item[1], item[0]))
     return rescored

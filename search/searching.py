@@ -105,6 +105,8 @@ class _Run:
         self.results = None
         bounds = _date_bounds(searcher, options)
         postings = scorer.stats.posting_reader if scorer is not None else PostingReader(searcher.reader())
+        # Short topic queries and long ones are ranked with different constants.
+        self.weights = ranking.profile(plan.text)
         ranked = self._fast(plan, options, scorer, bounds, max(wanted, ranking.RERANK_DEPTH))
         if ranked is None:
             ranked = self._whoosh(searcher, plan, options, bounds, wanted, postings)
@@ -114,7 +116,8 @@ class _Run:
             self.partial = True
         elif options.sort == "relevance" and ranked:
             depth = ranking.RERANK_DEPTH
-            ranked = ranking.rerank(searcher, postings, ranked[:depth], plan.concepts, options.recent) + ranked[depth:]
+            head = ranking.rerank(searcher, postings, ranked[:depth], plan.concepts, options.recent, self.weights)
+            ranked = head + ranked[depth:]
         self.ranked: list[tuple[int, float | None, list[int]]] = (
             _collapse(searcher, ranked) if options.collapse and ranked else [(d, s, []) for d, s in ranked]
         )
@@ -125,7 +128,9 @@ class _Run:
         from search.fastscore import Unsupported
 
         try:
-            scored = scorer.score(plan.query, scorer.dated(*bounds) if bounds else None, self.deadline)
+            scored = scorer.score(
+                plan.query, scorer.dated(*bounds) if bounds else None, weights=self.weights, deadline=self.deadline
+            )
         except Unsupported:
             return None
         self.partial = scorer.cut_short
@@ -149,6 +154,9 @@ class _Run:
             )
         # Whoosh reads an empty filter as no filter: nothing dated in range, nothing found.
         query = wq.NullQuery if date_filter is not None and not date_filter else plan.query
+        if options.sort == "relevance" and getattr(searcher.weighting, "profile", None) != self.weights:
+            # This query's BM25F constants: a searcher over the same reader, which it leaves open.
+            searcher = Searcher(searcher.reader(), weighting=ranking.weighting(self.weights), closereader=False)
         self.results = self._timed(searcher, query, arguments)
         # Counted now, not when asked: counting reads the index, which the
         # caller may have closed by then. Out of time, only what was collected

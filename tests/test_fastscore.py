@@ -12,7 +12,7 @@ from search.querying import plan_query
 @pytest.fixture
 def scorer_and_searcher(index):
     searcher = index.searcher()
-    return Scorer(Statistics(searcher), ranking.BM25_B, ranking.BM25_K1, {"head": ranking.HEAD_B}), searcher
+    return Scorer(Statistics(searcher)), searcher
 
 
 @pytest.mark.parametrize(
@@ -36,11 +36,28 @@ def test_same_ranking_and_scores_as_whoosh(scorer_and_searcher, text, match):
     assert scored.total == len(expected)
 
 
+@pytest.mark.parametrize("head_weight", [0.0, 0.5, 1.0])
+def test_each_profile_scores_as_whoosh_with_that_profile(scorer_and_searcher, head_weight):
+    """Short and long queries are scored with different constants: the vectorised
+    scorer must agree with Whoosh's matchers for any of them."""
+    scorer, searcher = scorer_and_searcher
+    weights = ranking.Profile(B=0.6, K1=1.4, head_B=0.5, head_weight=head_weight, proximity=0, coverage=0, early=0)
+    query = plan_query("Лавров переговоры Япония", "any", reader=searcher.reader()).query
+    from whoosh.searching import Searcher
+
+    other = Searcher(searcher.reader(), weighting=ranking.weighting(weights), closereader=False)
+    expected = [(hit.docnum, hit.score) for hit in other.search(query, limit=None)]
+    found = scorer.score(query, weights=weights).top(100)
+    assert [d for d, _ in found] == [d for d, _ in expected]
+    assert all(abs(a[1] - b[1]) < 1e-5 for a, b in zip(found, expected))
+    assert found != scorer.score(query).top(100)  # the constants do change the scores
+
+
 def test_deleted_documents_and_masks(fresh_index):
     fresh_index.add([{"id": f"d{n}", "body": f"переговоры номер {n}"} for n in range(5)])
     fresh_index.delete(["d1"])
     searcher = fresh_index.searcher()
-    scorer = Scorer(Statistics(searcher), 0.75, 1.2, {})
+    scorer = Scorer(Statistics(searcher))
     query = wq.Term("body", "переговоры")
     assert scorer.score(query).total == 4
     only = np.zeros(searcher.doc_count_all(), dtype=bool)

@@ -86,3 +86,33 @@ def test_a_query_word_in_no_document_is_not_the_subject(fresh_index):
     docnum = {searcher.stored_fields(n)["id"]: n for n in range(searcher.doc_count_all())}
     found = evidence(PostingReader(searcher.reader()), list(docnum.values()), [frozenset({"xyzqq"}), frozenset({"министр"})])
     assert found[docnum["a"]].first == 1
+
+
+def test_query_shape_is_short_for_one_or_two_words():
+    from search.ranking import query_shape
+
+    assert query_shape("госдума") == "short"
+    assert query_shape("«Молдова» Иран") == "short"
+    assert query_shape("Лавров провёл переговоры") == "long"
+    assert query_shape("") == "short"
+
+
+def test_each_query_is_ranked_with_the_constants_of_its_shape(fresh_index, monkeypatch):
+    """A short query and a long one use their own profile: with strong length
+    normalisation the short document wins, without it the one naming the word
+    most often does."""
+    import dataclasses
+
+    from search import ranking
+
+    long_doc = "Иран " * 6 + FILLER * 4
+    fresh_index.add([{"id": "short", "body": "Иран"}, {"id": "long", "body": long_doc}])
+    base = ranking.PROFILES["long"]
+    strong = dataclasses.replace(base, B=1.0, K1=1.2, proximity=0.0, coverage=0.0, early=0.0)
+    none = dataclasses.replace(strong, B=0.0)
+    monkeypatch.setattr(ranking, "PROFILES", {"short": none, "long": strong})
+    assert ids(fresh_index.search("Иран", match="any"))[0] == "long"
+    assert ids(fresh_index.search("Иран доклад отчёт", match="any"))[0] == "short"
+    monkeypatch.setattr(ranking, "PROFILES", {"short": strong, "long": none})
+    assert ids(fresh_index.search("Иран", match="any"))[0] == "short"
+    assert ids(fresh_index.search("Иран доклад отчёт", match="any"))[0] == "long"

@@ -316,12 +316,12 @@ def test_messages_count_in_the_singular_and_plural(runner, tmp_path):
 def test_posting_lists_find_the_same_documents_as_whoosh(bundled, text):
     """Large indexes find the matching set from posting lists (numpy); small
     ones through Whoosh's matchers. Forced here on the bundled index."""
-    from search import fastscore, ranking
+    from search import fastscore
     from search.matching import matching_documents
 
     with Index.open(bundled) as ix:
         searcher = ix.searcher()
-        scorer = fastscore.Scorer(fastscore.Statistics(searcher), ranking.BM25_B, ranking.BM25_K1, {})
+        scorer = fastscore.Scorer(fastscore.Statistics(searcher))
         for order in ("index", "newest", "relevance"):
             whoosh = matching_documents(searcher, text, ix.ambiguity, order=order)
             fast = matching_documents(searcher, text, ix.ambiguity, order=order, scorer=scorer)

@@ -1,0 +1,49 @@
+"""bench/protocol.py: judged-only scoring, the shipping rule, the tie-break to plain BM25."""
+
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("ir_measures", reason="the bench extra (ir-measures) is not installed")
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench import protocol  # noqa: E402
+
+
+@pytest.fixture
+def collection(tmp_path):
+    folder = tmp_path / "xx"
+    folder.mkdir()
+    (folder / "queries.tsv").write_text("xx-tag-000\tиран\nxx-headline-000\tвизит министра в Иран\n")
+    (folder / "qrels.tsv").write_text("xx-tag-000\t0\tb\t1\nxx-headline-000\t0\tc\t1\n")
+    (folder / "judged.tsv").write_text("xx-tag\ta\nxx-tag\tb\n")
+    return protocol.Collection(folder, tmp_path / "out", 1)
+
+
+def test_judged_only_drops_unjudged_documents_before_scoring(collection):
+    run = {"xx-tag-000": ["u", "b"], "xx-headline-000": ["u", "c"]}
+    usual = protocol.per_query(collection, run, judged_only=False)
+    judged = protocol.per_query(collection, run, judged_only=True)
+    assert usual["xx-tag-000"] < 1.0 and judged["xx-tag-000"] == pytest.approx(1.0)
+    # a known-item family judges every document: both scorings agree
+    assert usual["xx-headline-000"] == judged["xx-headline-000"] == pytest.approx(0.5)
+
+
+def test_a_change_ships_only_if_it_raises_the_mean_and_loses_at_most_one_percent_anywhere():
+    current = {"a": 0.50, "b": 0.80}
+    assert protocol.ships({"a": 0.56, "b": 0.795}, current)  # b loses 0.6 %
+    assert not protocol.ships({"a": 0.60, "b": 0.78}, current)  # b loses 2.5 %
+    assert not protocol.ships({"a": 0.50, "b": 0.80}, current)  # the mean does not rise
+
+
+def test_departures_count_settings_away_from_plain_bm25():
+    assert protocol.departures(protocol.PLAIN) == 0
+    assert protocol.departures(dict(protocol.PLAIN, B=0.9, K1=0.8)) == 2
+
+
+def test_a_noise_sized_gain_is_a_tie_not_a_change():
+    current = {"a": 0.50, "b": 0.80}
+    assert protocol.verdict({"a": 0.501, "b": 0.80}, current) == "tie"
+    assert protocol.verdict({"a": 0.55, "b": 0.80}, current) == "ships"
+    assert protocol.verdict({"a": 0.60, "b": 0.70}, current) == "no"
