@@ -159,7 +159,8 @@ class Engine:
         try:
             # Near-duplicate collapsing is presentation: every judged document stands alone.
             results = self.ix.search(
-                text, limit=LIMIT, match="any", snippets=False, collapse=False, synonyms=self.synonyms
+                text, limit=LIMIT, match="any", snippets=False, collapse=False, synonyms=self.synonyms,
+                timeout=None,  # ranking is measured here, not speed: no search is cut short
             )
         finally:
             ranking.PROFILES = saved
