@@ -114,6 +114,19 @@ def test_a_second_build_is_refused_while_one_runs(tmp_path):
     assert f"being written by PID {os.getpid()}" in result.stderr
 
 
+def _read_position(pid: int, path) -> int:
+    """How far process ``pid`` has read into ``path`` (0 until it opens it; Linux's /proc)."""
+    try:
+        for fd in os.listdir(f"/proc/{pid}/fd"):
+            if os.readlink(f"/proc/{pid}/fd/{fd}") == str(path):
+                with open(f"/proc/{pid}/fdinfo/{fd}") as info:
+                    return int(info.readline().split()[1])
+    except OSError:  # not started yet, exited, or the descriptor closed meanwhile
+        pass
+    return 0
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fdinfo"), reason="needs Linux's /proc to see the build reading")
 def test_ctrl_c_commits_what_was_read_and_exits_130(tmp_path):
     source = tmp_path / "docs.jsonl"
     write_corpus(source, "a", DOCUMENTS * 4)
@@ -122,7 +135,11 @@ def test_ctrl_c_commits_what_was_read_and_exits_130(tmp_path):
         [sys.executable, "-m", "search", "build", str(source), "--index", str(index), "--procs", "1"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    time.sleep(2.5)
+    # Interrupt once the build is reading the corpus (its file position has moved),
+    # not after a fixed delay: on a busy machine the build may not have started then.
+    deadline = time.monotonic() + 120
+    while _read_position(build.pid, source) < 64 * 1024 and build.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
     build.send_signal(signal.SIGINT)
     out, err = build.communicate(timeout=120)
     if build.returncode == 0:
