@@ -8,11 +8,11 @@ Usage, from the repo root (after ``bench/families.py``)::
 Each collection of ``bench/families.py`` gets one engine index and two
 baseline indexes (plain and Snowball Whoosh), built once and cached. The
 engine's ranking constants are query-time settings (module constants of
-``search.ranking``, ``search.querying`` and ``search.thesaurus``), so a sweep
+``search.ranking.rerank``, ``search.query.planner`` and ``search.query.thesaurus``), so a sweep
 re-runs queries against the same indexes and never rebuilds them; every run
 is cached on disk by its settings.
 
-A configuration maps each *query shape* (see ``search.ranking.query_shape``)
+A configuration maps each *query shape* (see ``search.ranking.rerank.query_shape``)
 to a set of constants. Its score on a family is the mean of the family's
 measure over its queries (nDCG@10 for tag families, MRR@10 for known-item
 ones), each query ranked with the constants of its shape.
@@ -52,7 +52,9 @@ import ir_measures  # noqa: E402
 from ir_measures import RR, nDCG  # noqa: E402
 
 from bench.relevance import LIMIT, Baseline, Engine, build_or_load, read_queries  # noqa: E402
-from search import querying, ranking, thesaurus  # noqa: E402
+from search.query import planner as querying  # noqa: E402
+from search.query import thesaurus  # noqa: E402
+from search.ranking import rerank as ranking  # noqa: E402
 
 COLLECTIONS = ("md", "ng", "wn", "tg")
 SHIP_TOLERANCE = 0.01  # no family may lose more than 1 %

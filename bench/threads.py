@@ -15,7 +15,7 @@ Every answer of both passes is compared with a single thread's (ranked ids and
 total): the table gives the errors and the answers that differ.
 
 - pread: one ``Index`` for all threads (the library's way: positional
-  reads on one descriptor per file, see search/shared_files.py);
+  reads on one descriptor per file, see search/storage/shared_files.py);
 - handles: one ``Index``, each thread reading through its
   own open file (seek + buffered read), the alternative the issue named;
 - per-thread: each thread opens its own ``Index`` (its own reader,
@@ -48,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench.build import KEYWORDS, query_mix  # noqa: E402
 from search import Index, store  # noqa: E402
-from search.shared_files import PositionalFile, SharedFileStorage, SharedStructFile, _Descriptor  # noqa: E402
+from search.storage.shared_files import PositionalFile, SharedFileStorage, SharedStructFile, _Descriptor  # noqa: E402
 
 DEFAULT_INDEX = Path("/work/indexes/eval")
 

@@ -87,9 +87,9 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "search")], check=True)
 
     from search import Index
-    from search.concordance import build_concordance
-    from search.matching import matching_documents
-    from search.querying import plan_query
+    from search.toolkit.concordance import build_concordance
+    from search.retrieval.matching import matching_documents
+    from search.query.planner import plan_query
 
     print(f"index {args.index}; {args.runs} runs each; seconds")
     for query in args.queries:

@@ -14,12 +14,12 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Index": "search.index",
-    "Hit": "search.results",
-    "SearchResults": "search.results",
-    "Facets": "search.results",
+    "Hit": "search.retrieval.results",
+    "SearchResults": "search.retrieval.results",
+    "Facets": "search.retrieval.results",
     "Document": "search.documents",
-    "AddReport": "search.indexing",
-    "Snippet": "search.snippets",
+    "AddReport": "search.indexer.writer",
+    "Snippet": "search.retrieval.snippets",
     "SearchError": "search.errors",
 }
 
@@ -29,12 +29,14 @@ if TYPE_CHECKING:  # pragma: no cover
     from search.documents import Document
     from search.errors import SearchError
     from search.index import Index
-    from search.results import Facets, Hit, SearchResults
-    from search.indexing import AddReport
-    from search.snippets import Snippet
+    from search.retrieval.results import Facets, Hit, SearchResults
+    from search.indexer.writer import AddReport
+    from search.retrieval.snippets import Snippet
 
+from search import legacy  # noqa: E402
 from search.startup import import_whoosh_dependencies  # noqa: E402
 
+legacy.install()
 import_whoosh_dependencies()
 
 

@@ -7,7 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
-from search.dates import parse_date
+from search.text.dates import parse_date
 
 # Accepted spellings of each field, in order of preference.
 FIELD_ALIASES: dict[str, tuple[str, ...]] = {

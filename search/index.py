@@ -24,24 +24,31 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, TypeVar
 from whoosh.index import FileIndex
 from whoosh.searching import Searcher
 
-from search import field_text, lemma_table, morphology, ranking, stopping, store, thesaurus, write_errors
-from search.analysis import DEFAULT_POLICY
-from search.dates import date_bound
+from search.indexer import field_text
+from search.storage import lemma_table
+from search.text import morphology
+from search.ranking import rerank as ranking
+from search.indexer import stopping
+from search.storage import directory as store
+from search.query import thesaurus
+from search.storage import write_errors
+from search.text.analysis import DEFAULT_POLICY
+from search.text.dates import date_bound
 from search.errors import DocumentNotFoundError, IndexDamagedError, IndexReadError, SearchError
 from search.limits import DEFAULT_TIMEOUT
-from search.morphology import AMBIGUITY_POLICIES, CYRILLIC
-from search.results import DocumentView, SearchResults
-from search.searching import SearchOptions, document_view, find_similar, query_timeline, run_search
+from search.text.morphology import AMBIGUITY_POLICIES, CYRILLIC
+from search.retrieval.results import DocumentView, SearchResults
+from search.retrieval.searcher import SearchOptions, document_view, find_similar, query_timeline, run_search
 
 if TYPE_CHECKING:  # writing and inspecting modules are imported when used: searching starts faster
     from search.corpus import Problem, Record  # noqa: F401 (named in DocumentLike)
-    from search.diagnostics import Analysis
-    from search.overview import Stats, Timeline
+    from search.query.diagnostics import Analysis
+    from search.retrieval.overview import Stats, Timeline
     from search.documents import Document  # noqa: F401
-    from search.indexing import AddReport
-    from search.concordance import Concordance
-    from search.export import Export
-    from search.keyness import KeyTerms
+    from search.indexer.writer import AddReport
+    from search.toolkit.concordance import Concordance
+    from search.toolkit.export import Export
+    from search.toolkit.keyness import KeyTerms
 
 DocumentLike = "Document | Mapping[str, Any] | Record | Problem"
 # From this many documents on, plain word queries are scored with numpy.
@@ -63,7 +70,7 @@ class Index:
     may write; any number may search, each seeing the last committed state.
     One ``Index`` may be shared by any number of threads: searches run in
     parallel on one reader (its files are read with positional reads, see
-    :mod:`search.shared_files`), each on the latest commit when it starts.
+    :mod:`search.storage.shared_files`), each on the latest commit when it starts.
     """
 
     def __init__(self, path: Path, meta: dict[str, Any], whoosh_index: FileIndex):
@@ -181,7 +188,7 @@ class Index:
         failure to write raises :class:`IndexWriteError` and leaves the index
         as it was.
         """
-        from search.indexing import write_documents
+        from search.indexer.writer import write_documents
 
         with self._writing(UNCHANGED):
             before = self._segments_with_lemmas()
@@ -213,7 +220,7 @@ class Index:
         (Ctrl-C, SIGTERM, SIGHUP) or failed, the new one is discarded and the
         old one stays.
         """
-        from search.indexing import write_documents
+        from search.indexer.writer import write_documents
 
         with self._writing(UNCHANGED):
             with stopping.deferred() as stop:
@@ -436,7 +443,7 @@ class Index:
                     return operation(searcher)
             except DAMAGE_ERRORS as error:
                 again = error
-            from search.checking import check_index
+            from search.storage.checking import check_index
 
             problems = check_index(self.path).problems
         if problems:
@@ -531,7 +538,7 @@ class Index:
         """
         if searcher.doc_count_all() < FAST_SCORING_MIN_DOCS:
             return None
-        from search import fastscore
+        from search.ranking import fastscore
 
         with self._lock:
             if self._fast is not None and self._fast.stats.searcher is searcher:
@@ -569,14 +576,14 @@ class Index:
 
     def stats(self, top: int = 10) -> Stats:
         """Documents, top sources, date range, size, terms, version, last build."""
-        from search.overview import collect_stats
+        from search.retrieval.overview import collect_stats
 
         size = sum(p.stat().st_size for p in self.path.iterdir() if p.is_file())
         return self._read(lambda searcher: collect_stats(searcher, self._meta, size, top))
 
     def analyze(self, text: str, synonyms: bool = True) -> Analysis:
         """The analyzer's tokens for ``text`` and how it reads as a query here."""
-        from search.diagnostics import analyze
+        from search.query.diagnostics import analyze
 
         return analyze(text, self.ambiguity, thesaurus.default(self.ambiguity) if synonyms else None)
 
@@ -597,7 +604,7 @@ class Index:
     # -- the analyst's toolkit: every matching document --------------------
 
     def _matching(self, searcher: Searcher, query: str, match: str, since, until, synonyms: bool, order: str):
-        from search.matching import matching_documents
+        from search.retrieval.matching import matching_documents
 
         self._use_lemma_table()
         return matching_documents(
@@ -623,14 +630,14 @@ class Index:
         sort: str = "newest",
     ) -> Export:
         """Every document matching ``query``, whole, as an iterable
-        :class:`search.export.Export` (``len()`` is the count; iterating reads
+        :class:`search.toolkit.export.Export` (``len()`` is the count; iterating reads
         one document at a time, so memory does not grow with the set).
 
         The filters are those of :meth:`search`; ``sort`` is ``newest``,
         ``oldest``, ``relevance`` or ``index`` (the order documents were added).
         There is no fallback to any-term matching: ask ``match="any"``.
         """
-        from search.export import Export
+        from search.toolkit.export import Export
 
         searcher = self.searcher()
         return Export(self, searcher, self._matching(searcher, query, match, since, until, synonyms, sort))
@@ -653,8 +660,8 @@ class Index:
         ``right`` context; at most ``limit`` lines (``total`` counts all).
         The thesaurus widens the set of documents, but the occurrences shown
         are of the words typed («Киргизия», not «Кыргызстан»)."""
-        from search.concordance import build_concordance
-        from search.querying import plan_query
+        from search.toolkit.concordance import build_concordance
+        from search.query.planner import plan_query
 
         def concordance_on(searcher: Searcher) -> Concordance:
             found = self._matching(searcher, query, match, since, until, synonyms, "index")
@@ -689,9 +696,9 @@ class Index:
     ) -> KeyTerms:
         """The lemmas most over-represented in the documents matching
         ``query`` against the rest of the index, by log-likelihood G² (see
-        :mod:`search.keyness`); function words and the query's own words
+        :mod:`search.toolkit.keyness`); function words and the query's own words
         left out. ``by="year"`` also gives the top terms of each year."""
-        from search.keyness import significant_terms
+        from search.toolkit.keyness import significant_terms
 
         path = self._lemma_table_path()
         table = lemma_table.LemmaTable(path) if self.ambiguity in lemma_table.POLICIES and path.exists() else None

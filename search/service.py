@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Callable, TextIO
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from search.dates import date_bound
+from search.text.dates import date_bound
 from search.errors import (
     DocumentNotFoundError,
     IndexDamagedError,
@@ -37,8 +37,8 @@ from search.errors import (
     SearchError,
 )
 from search.index import Index
-from search.query_syntax import plain_words
-from search.searching import SORT_ORDERS
+from search.query.syntax import plain_words
+from search.retrieval.searcher import SORT_ORDERS
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080

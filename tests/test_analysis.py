@@ -4,8 +4,8 @@ import pickle
 
 import pytest
 
-from search.analysis import RussianTokenizer, lemma_analyzer, surface_analyzer
-from search.schema import build_schema
+from search.text.analysis import RussianTokenizer, lemma_analyzer, surface_analyzer
+from search.storage.schema import build_schema
 
 
 def lemmas_of(text, mode="index"):
@@ -86,7 +86,7 @@ def test_tokenizer_accepts_text_without_tokenizing():
 
 
 def test_schema_pickles_by_reference_without_morphology():
-    from search import morphology
+    from search.text import morphology
 
     lemmas_of("загрузка словаря")  # make sure the analyzer object exists in this process
     data = pickle.dumps(build_schema())

@@ -12,7 +12,7 @@ import pytest
 from search import Index, SearchError, index as index_module
 from search.corpus import CorpusReader
 from search.errors import IndexDamagedError
-from search.shared_files import PositionalFile
+from search.storage.shared_files import PositionalFile
 
 BUNDLED = Path(__file__).resolve().parents[1] / "corpus" / "press_releases.jsonl"
 THREADS = 8

@@ -16,7 +16,7 @@ import time
 import pytest
 
 from search import Index
-from search.checking import check_index
+from search.storage.checking import check_index
 
 DOCUMENTS = 800
 
@@ -101,7 +101,7 @@ def test_searching_while_a_build_runs_sees_a_consistent_index(tmp_path):
 def test_a_second_build_is_refused_while_one_runs(tmp_path):
     from click.testing import CliRunner
 
-    from search import store
+    from search.storage import directory as store
     from search.cli import main
 
     index = tmp_path / "index"

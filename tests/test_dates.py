@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from search.dates import month_number, parse_date
+from search.text.dates import month_number, parse_date
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,6 @@
 """Near-duplicates: detected at build time, collapsed in results."""
 
-from search.duplicates import DuplicateFinder, shingles, signature
+from search.indexer.duplicates import DuplicateFinder, shingles, signature
 
 BASE = (
     "Министр иностранных дел Республики Казахстан провёл переговоры с министром иностранных дел "
@@ -77,7 +77,7 @@ def test_bundled_corpus_pairs_are_found(tmp_path):
 def test_bands_are_datasketchs_own_for_the_threshold():
     from datasketch import MinHashLSH
 
-    from search.duplicates import BANDS, NUM_PERM, ROWS, THRESHOLD
+    from search.indexer.duplicates import BANDS, NUM_PERM, ROWS, THRESHOLD
 
     lsh = MinHashLSH(threshold=THRESHOLD, num_perm=NUM_PERM)
     assert (lsh.b, lsh.r) == (BANDS, ROWS)
@@ -98,7 +98,7 @@ def test_candidates_from_the_index_matrix_are_datasketchs_lsh_candidates():
     import numpy as np
     from datasketch import LeanMinHash, MinHashLSH
 
-    from search.duplicates import DTYPE, NUM_PERM, SCHEME, THRESHOLD, IndexedSignatures
+    from search.indexer.duplicates import DTYPE, NUM_PERM, SCHEME, THRESHOLD, IndexedSignatures
 
     signatures = [s for s in (signature(body) for body in _bundled_bodies()) if s]
     assert len(signatures) > 20
@@ -117,7 +117,8 @@ def test_candidates_from_the_index_matrix_are_datasketchs_lsh_candidates():
 
 
 def test_large_builds_hash_the_indexed_documents_with_the_same_groups(tmp_path, monkeypatch):
-    from search import Index, duplicates
+    from search import Index
+    from search.indexer import duplicates
 
     bodies = _bundled_bodies()
     groups = []

@@ -4,9 +4,10 @@ import numpy as np
 import pytest
 from whoosh import query as wq
 
-from search import ranking, thesaurus
-from search.fastscore import Scorer, Statistics, Unsupported
-from search.querying import plan_query
+from search.ranking import rerank as ranking
+from search.query import thesaurus
+from search.ranking.fastscore import Scorer, Statistics, Unsupported
+from search.query.planner import plan_query
 
 
 @pytest.fixture

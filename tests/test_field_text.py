@@ -5,10 +5,10 @@ from pathlib import Path
 import pytest
 from whoosh.fields import TEXT
 
-from search.analysis import RussianTokenizer, lemma_analyzer, surface_analyzer
+from search.text.analysis import RussianTokenizer, lemma_analyzer, surface_analyzer
 from search.corpus import CorpusReader, Record
-from search.field_text import DocumentText
-from search.schema import HEAD_BOOST, LEAD_WORDS, build_schema
+from search.indexer.field_text import DocumentText
+from search.storage.schema import HEAD_BOOST, LEAD_WORDS, build_schema
 
 from conftest import FIXTURES, SHARED
 
@@ -101,7 +101,7 @@ def test_anything_but_a_text_or_a_pair_is_refused():
 
 
 def test_only_case_blind_policies_record_the_lemmas_they_work_out(monkeypatch):
-    from search import field_text
+    from search.indexer import field_text
 
     monkeypatch.setattr(field_text, "_WORDS", {})
     monkeypatch.setattr(field_text, "_LEARNED", {})

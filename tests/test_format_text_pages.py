@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 
 from search.corpus import CorpusReader, Problem, Record
-from search.dates import find_date, parse_date
+from search.text.dates import find_date, parse_date
 
 from conftest import FIXTURES, SHARED
 

@@ -215,7 +215,7 @@ def test_variable_bytes_column_lengths_read_as_whoosh_reads_them(cutoff):
     from whoosh.columns import VarBytesColumn
     from whoosh.filedb.structfile import StructFile
 
-    from search.indexing import _varbytes_lengths
+    from search.indexer.writer import _varbytes_lengths
 
     values = [b"", b"abc", b"", b"x" * 300, b"de"]
     buffer = io.BytesIO()

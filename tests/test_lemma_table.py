@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 from search import Index
-from search.lemma_table import (
+from search.storage.lemma_table import (
     LemmaTable,
     learned_files,
     read_learned,
@@ -13,7 +13,7 @@ from search.lemma_table import (
     table_path,
     update,
 )
-from search.morphology import lemmas
+from search.text.morphology import lemmas
 
 
 def test_table_holds_the_lemmas_pymorphy_gives(tmp_path):
@@ -69,8 +69,9 @@ def test_snippets_of_a_fresh_process_use_the_table_and_match_word_by_word(built_
     # looked up in batches; the highlights must equal a word-by-word reading.
     code = f"""
 import sys
-from search import Index, snippets
-from search.querying import MatchTerms
+from search import Index
+from search.retrieval import snippets
+from search.query.planner import MatchTerms
 with Index.open({str(built_index)!r}) as ix:
     hits = list(ix.search("Лавров провёл переговоры в Ташкенте", match="any"))
     assert hits
@@ -121,7 +122,8 @@ def test_damaged_learned_files_are_skipped_and_removed(tmp_path):
 
 
 def test_two_process_build_fills_the_table_from_its_indexing_processes(tmp_path, releases_path, monkeypatch):
-    from search import field_text, lemma_table
+    from search.indexer import field_text
+    from search.storage import lemma_table
     from search.corpus import CorpusReader
 
     given = {}
@@ -190,7 +192,7 @@ def test_a_table_left_behind_by_an_unfinished_build_is_completed_by_the_next(fre
     # As if the build had been killed after Whoosh's commit, before the table was done.
     meta = fresh_index._meta
     meta.pop("lemmas_generation")
-    from search import store
+    from search.storage import directory as store
 
     store.write_meta(fresh_index.path, meta)
     fresh_index.add([{"id": "b", "body": "Захарова ответила журналистам"}])

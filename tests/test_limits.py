@@ -11,15 +11,16 @@ from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from search import Index, limits, searching
-from search.analysis import RussianTokenizer
+from search import Index, limits
+from search.retrieval import searcher as searching
+from search.text.analysis import RussianTokenizer
 from search.cli import main
 from search.cli.shell import Shell, run
 from search.corpus import CorpusReader
-from search.expansion import close_words, wildcard
-from search.morphology import lemmas
-from search.query_syntax import parse, plain_words
-from search.querying import plan_query
+from search.query.expansion import close_words, wildcard
+from search.text.morphology import lemmas
+from search.query.syntax import parse, plain_words
+from search.query.planner import plan_query
 
 LONG = "визит" * 2000  # 10,000 letters
 
@@ -303,7 +304,7 @@ def test_out_of_time_results_still_respect_the_date_filter(index, no_time):
 
 
 def test_all_expansions_of_a_query_share_one_cap(index, monkeypatch):
-    from search import querying
+    from search.query import planner as querying
 
     monkeypatch.setattr(querying, "MAX_EXPANDED_WORDS", 3)
     plan = plan_query("м* п* с*", match="any", reader=index.searcher().reader())

@@ -9,11 +9,11 @@ from whoosh.fields import ID, TEXT, Schema
 from whoosh.filedb.filestore import FileStorage, RamStorage
 from whoosh.index import create_in, open_dir
 
-from search import store
+from search.storage import directory as store
 from search.corpus import CorpusReader, Record
-from search.indexing import document_fields
-from search.posting_pool import TermPool, use_term_pool
-from search.schema import build_schema
+from search.indexer.writer import document_fields
+from search.indexer.posting_pool import TermPool, use_term_pool
+from search.storage.schema import build_schema
 
 from conftest import FIXTURES
 

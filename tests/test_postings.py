@@ -3,7 +3,7 @@
 import pytest
 from whoosh import query as wq
 
-from search.postings import PostingReader, decode_positions, phrase_documents
+from search.storage.postings import PostingReader, decode_positions, phrase_documents
 
 
 @pytest.fixture

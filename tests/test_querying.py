@@ -2,7 +2,7 @@
 
 from whoosh import query as wq
 
-from search.querying import STOP_WORDS, plain_words, plan_query
+from search.query.planner import STOP_WORDS, plain_words, plan_query
 
 
 def terms(plan):

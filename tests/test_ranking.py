@@ -1,7 +1,7 @@
 """Re-ranking: proximity of the query words, coverage, first mention, and recency."""
 
-from search.postings import PostingReader
-from search.ranking import NOT_MENTIONED, best_window, evidence
+from search.storage.postings import PostingReader
+from search.ranking.rerank import NOT_MENTIONED, best_window, evidence
 
 
 def ids(results):
@@ -31,7 +31,7 @@ def test_best_window_counts_distinct_concepts():
 def test_best_of_scores_each_document_by_its_own_best_alternative(fresh_index):
     from whoosh import query as wq
 
-    from search.bestof import BestOf
+    from search.ranking.bestof import BestOf
 
     fresh_index.add([{"id": "a", "body": "Кыргызстан"}, {"id": "b", "body": "Киргизия"}])
     searcher = fresh_index.searcher()
@@ -89,7 +89,7 @@ def test_a_query_word_in_no_document_is_not_the_subject(fresh_index):
 
 
 def test_query_shape_is_short_for_one_or_two_words():
-    from search.ranking import query_shape
+    from search.ranking.rerank import query_shape
 
     assert query_shape("госдума") == "short"
     assert query_shape("«Молдова» Иран") == "short"
@@ -103,7 +103,7 @@ def test_each_query_is_ranked_with_the_constants_of_its_shape(fresh_index, monke
     most often does."""
     import dataclasses
 
-    from search import ranking
+    from search.ranking import rerank as ranking
 
     long_doc = "Иран " * 6 + FILLER * 4
     fresh_index.add([{"id": "short", "body": "Иран"}, {"id": "long", "body": long_doc}])

@@ -158,7 +158,7 @@ def test_total_of_an_any_term_query_counts_every_match(fresh_index):
 
 
 def test_words_in_most_documents_are_left_out_of_any_term_queries(fresh_index):
-    from search.querying import plan_query
+    from search.query.planner import plan_query
 
     fresh_index.add([{"id": f"d{n}", "body": f"Молдова сообщение {n}" + (" визит" if n == 3 else "")} for n in range(10)])
     reader = fresh_index.searcher().reader()
@@ -202,7 +202,7 @@ def test_a_typed_word_that_is_a_rare_lemma_is_not_added(fresh_index):
 
 def test_a_frequent_word_in_a_quotation_drops_only_itself(fresh_index):
     """A headline quoting someone: the quotation's rarer words still count."""
-    from search.querying import plan_query
+    from search.query.planner import plan_query
 
     fresh_index.add([{"id": f"d{n}", "body": f"Молдова сообщение {n}" + (" визит" if n == 3 else "")} for n in range(10)])
     reader = fresh_index.searcher().reader()
@@ -225,7 +225,7 @@ def test_results_keep_their_total_after_the_index_is_closed(tmp_path, text, matc
 
 
 def test_snippets_are_made_when_first_read_and_only_then(index, monkeypatch):
-    from search import snippets
+    from search.retrieval import snippets
 
     made = []
     real = snippets.make_snippet

@@ -206,7 +206,7 @@ class StubIndex:
         self.entered.set()
         if self.gate is not None:
             assert self.gate.wait(timeout=60)
-        from search.results import SearchResults
+        from search.retrieval.results import SearchResults
 
         return SearchResults(query=text, count=0, page=page, limit=limit, match=match)
 

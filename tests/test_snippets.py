@@ -1,7 +1,7 @@
 """Snippets highlight the inflected forms actually present in the text."""
 
-from search.querying import plan_query
-from search.snippets import Matcher, highlight_all, make_snippet
+from search.query.planner import plan_query
+from search.retrieval.snippets import Matcher, highlight_all, make_snippet
 
 TEXT = (
     "Министр иностранных дел посетил Японию с официальным визитом.\n\n"
@@ -83,7 +83,7 @@ def test_words_with_stress_marks_are_highlighted_whole():
 
 
 def test_long_texts_are_searched_from_the_start_then_whole():
-    from search.snippets import SCAN_CHARS
+    from search.retrieval.snippets import SCAN_CHARS
 
     filler = "Повестка включала экономику и культуру. " * (SCAN_CHARS // 40 + 10)
     early = make_snippet("Визит министра. " + filler + "Визит.", matcher("визит"))
@@ -120,7 +120,7 @@ def test_passage_choice_does_not_depend_on_string_hashing():
     import sys
 
     program = (
-        "from search.snippets import _best_window\n"
+        "from search.retrieval.snippets import _best_window\n"
         "spans = [(0, 5, 'альфа'), (10, 15, 'бета'), (20, 25, 'гамма'), (30, 35, 'дельта'),\n"
         "         (1000, 1005, 'эпсилон'), (1010, 1015, 'дзета'), (1020, 1025, 'эта'), (1030, 1035, 'тета')]\n"
         "shown = {'альфа', 'бета', 'гамма', 'эпсилон', 'дзета', 'эта'}\n"

@@ -17,8 +17,9 @@ from pathlib import Path
 
 import pytest
 
-from search import Index, store
-from search.checking import check_index
+from search import Index
+from search.storage import directory as store
+from search.storage.checking import check_index
 
 from test_crash_safety import documents_in, write_corpus
 
@@ -226,7 +227,7 @@ def test_a_lock_held_by_a_running_build_is_still_refused(tmp_path):
         [sys.executable, "-c", (
             "import sys, time\n"
             "from pathlib import Path\n"
-            "from search import store\n"
+            "from search.storage import directory as store\n"
             f"with store.write_lock(Path({str(index)!r})):\n"
             "    print('locked', flush=True)\n"
             "    time.sleep(600)\n"

@@ -6,9 +6,9 @@ import os
 import pytest
 
 from search import Index
-from search import store
+from search.storage import directory as store
 from search.errors import IndexLockedError, IndexNotFoundError, IndexVersionError
-from search.schema import SCHEMA_VERSION
+from search.storage.schema import SCHEMA_VERSION
 
 
 def test_missing_index_says_how_to_build_one(tmp_path):
@@ -30,7 +30,7 @@ def test_unreadable_pickled_schema_asks_for_a_rebuild_not_a_traceback(tmp_path):
     path = tmp_path / "index"
     Index.create(path).close()
     toc = next(p for p in path.iterdir() if p.suffix == ".toc")
-    data = toc.read_bytes().replace(b"search.analysis", b"search.analysiz")
+    data = toc.read_bytes().replace(b"search.text.analysis", b"search.analysiz")
     toc.write_bytes(data)
     with pytest.raises(IndexVersionError, match=r"cannot be opened.*search build --rebuild"):
         Index.open(path)
@@ -65,7 +65,7 @@ def test_metadata_records_updates(tmp_path):
 
 
 def test_a_count_recorded_for_the_current_commit_must_match(tmp_path):
-    from search.checking import check_index
+    from search.storage.checking import check_index
 
     with Index.create(tmp_path / "ix") as ix:
         ix.add([{"id": "1", "body": "министр"}, {"id": "2", "body": "посол"}])
@@ -80,7 +80,7 @@ def test_a_count_recorded_for_the_current_commit_must_match(tmp_path):
 def test_a_count_left_from_the_commit_before_is_not_damage(tmp_path):
     # A build killed between Whoosh's commit and the metadata write leaves the
     # previous commit's count and generation number behind.
-    from search.checking import check_index
+    from search.storage.checking import check_index
 
     with Index.create(tmp_path / "ix") as ix:
         ix.add([{"id": "1", "body": "министр"}])
@@ -94,7 +94,7 @@ def test_a_count_left_from_the_commit_before_is_not_damage(tmp_path):
 
 
 def test_an_index_with_undated_documents_checks_clean(tmp_path):
-    from search.checking import check_index
+    from search.storage.checking import check_index
 
     with Index.create(tmp_path / "ix") as ix:
         ix.add([{"id": "1", "body": "министр", "date": "2017-04-12"}, {"id": "2", "body": "посол"}])

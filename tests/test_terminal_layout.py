@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from search.cli.layout import compact_snippet, passages
-from search.snippets import Snippet
+from search.retrieval.snippets import Snippet
 
 from conftest import build_index
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from search import thesaurus
-from search.querying import plan_query
-from search.thesaurus import Thesaurus, ThesaurusError, read_groups
+from search.query import thesaurus
+from search.query.planner import plan_query
+from search.query.thesaurus import Thesaurus, ThesaurusError, read_groups
 
 
 def ids(results):

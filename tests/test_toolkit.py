@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from search import Index
 from search.cli import main
-from search.keyness import FUNCTION_LEMMAS, KeyTerm, _top_terms, log_likelihood
-from search.snippets import Matcher, highlight_all
+from search.toolkit.keyness import FUNCTION_LEMMAS, KeyTerm, _top_terms, log_likelihood
+from search.retrieval.snippets import Matcher, highlight_all
 
 from conftest import build_index
 
@@ -151,14 +151,14 @@ def test_concordance_finds_every_occurrence_the_matcher_finds(bundled):
 
 
 def _terms(ix, text):
-    from search.querying import plan_query
+    from search.query.planner import plan_query
 
     return plan_query(text, "all", ix.ambiguity, ix.searcher().reader()).terms
 
 
 def test_concordance_without_a_lemma_table_gives_the_same_lines(bundled):
-    from search.concordance import build_concordance
-    from search.matching import matching_documents
+    from search.toolkit.concordance import build_concordance
+    from search.retrieval.matching import matching_documents
 
     with Index.open(bundled) as ix:
         searcher = ix.searcher()
@@ -316,8 +316,8 @@ def test_messages_count_in_the_singular_and_plural(runner, tmp_path):
 def test_posting_lists_find_the_same_documents_as_whoosh(bundled, text):
     """Large indexes find the matching set from posting lists (numpy); small
     ones through Whoosh's matchers. Forced here on the bundled index."""
-    from search import fastscore
-    from search.matching import matching_documents
+    from search.ranking import fastscore
+    from search.retrieval.matching import matching_documents
 
     with Index.open(bundled) as ix:
         searcher = ix.searcher()

@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from search import Index, write_errors
-from search.checking import check_index
+from search import Index
+from search.storage import write_errors
+from search.storage.checking import check_index
 from search.cli import main
 
 from test_crash_safety import documents_in, write_corpus

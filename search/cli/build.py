@@ -122,7 +122,7 @@ def build(
       search build https://example.org/releases.jsonl.gz
       search build releases/ --rebuild
     """
-    from search import stopping
+    from search.indexer import stopping
     from search.cli import render
     from search.corpus import CorpusReader, ReadOptions
     from search.errors import IndexVersionError
@@ -198,7 +198,7 @@ def remove(ids: tuple[str, ...], index_path: Path, as_json: bool) -> None:
       search remove mid-2017-0320-japan
       search remove id1 id2 id3 --json
     """
-    from search import stopping
+    from search.indexer import stopping
     from search.index import Index
 
     click.get_current_context().call_on_close(stopping.raise_on_stop_signals())
@@ -234,7 +234,7 @@ def check(index_path: Path, as_json: bool) -> None:
       search check
       search check --index /tmp/dip --json
     """
-    from search.checking import check_index
+    from search.storage.checking import check_index
     from search.cli.render import plural
 
     report = check_index(index_path)

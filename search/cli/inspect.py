@@ -128,9 +128,9 @@ def analyze(text: str, index_path: Path, no_synonyms: bool, as_json: bool) -> No
       search analyze "Визит Лаврова в Ростов-на-Дону"
       search analyze "Киргизия OR !Японию" --json
     """
-    from search import thesaurus
+    from search.query import thesaurus
     from search.cli import render_inspect
-    from search.diagnostics import analyze as analyze_text
+    from search.query.diagnostics import analyze as analyze_text
     from search.errors import IndexNotFoundError
     from search.index import Index
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from search.snippets import SEPARATOR, Snippet
+from search.retrieval.snippets import SEPARATOR, Snippet
 
 ELLIPSIS = "…"
 

@@ -51,7 +51,7 @@ def _date_option(name: str, end: bool, help_text: str):
     def convert(ctx: click.Context, param: click.Parameter, value: str | None):
         if value is None:
             return None
-        from search.dates import date_bound
+        from search.text.dates import date_bound
 
         try:
             return date_bound(value, end=end)
@@ -116,7 +116,7 @@ def library_errors(function: Callable[..., Any]) -> Callable[..., Any]:
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         from search.errors import SearchError
-        from search.stopping import exit_status
+        from search.indexer.stopping import exit_status
 
         try:
             with warnings.catch_warnings():
@@ -165,7 +165,7 @@ def bom_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def _show_notices(show: Callable[..., None]) -> Callable[..., None]:
     def showwarning(message: Any, category: type, *args: Any, **kwargs: Any) -> None:
-        from search.locking import StaleLockWarning
+        from search.storage.locking import StaleLockWarning
 
         if issubclass(category, StaleLockWarning):
             from search.cli.render import notice

@@ -101,11 +101,11 @@ def query(
     """
     from search.cli import render
     from search.index import Index
-    from search.querying import plain_words
+    from search.query.planner import plain_words
 
     if not plain_words(text):
         from search.limits import MAX_WORD_LENGTH
-        from search.query_syntax import all_words
+        from search.query.syntax import all_words
 
         if any(len(word) > MAX_WORD_LENGTH for word in all_words(text)):
             raise click.UsageError(

@@ -25,8 +25,8 @@ if TYPE_CHECKING:
 
     from search.corpus import CorpusReader
     from search.index import SearchResults
-    from search.indexing import AddReport
-    from search.snippets import Snippet
+    from search.indexer.writer import AddReport
+    from search.retrieval.snippets import Snippet
 
 HIGHLIGHT = "bold yellow"
 MAX_PROBLEMS_SHOWN = 20

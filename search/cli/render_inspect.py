@@ -11,9 +11,9 @@ from rich.text import Text
 from search.cli.render import highlighted, plural, stdout
 
 if TYPE_CHECKING:
-    from search.diagnostics import Analysis
-    from search.overview import Stats, Timeline
-    from search.results import DocumentView
+    from search.query.diagnostics import Analysis
+    from search.retrieval.overview import Stats, Timeline
+    from search.retrieval.results import DocumentView
 
 BAR = "█"
 BAR_WIDTH = 50

@@ -11,9 +11,9 @@ from search.cli.formats import output_stream, write_records
 from search.cli.render import HIGHLIGHT, _is_terminal, emit, plural, stderr, stdout
 
 if TYPE_CHECKING:
-    from search.concordance import Concordance
-    from search.export import Export
-    from search.keyness import KeyTerms
+    from search.toolkit.concordance import Concordance
+    from search.toolkit.export import Export
+    from search.toolkit.keyness import KeyTerms
 
 # Columns of the machine-readable formats (README, "Output formats").
 KWIC_COLUMNS = ("date", "source", "id", "left", "match", "right", "offset")

@@ -142,7 +142,7 @@ class Shell:
         self._search() if self.query else None
 
     def _date(self, argument: str, end: bool):
-        from search.dates import date_bound
+        from search.text.dates import date_bound
 
         return None if argument in ("off", "") else date_bound(argument, end=end)
 

@@ -2,8 +2,8 @@
 
 Each takes a query with the filters of ``search query``, works on every
 matching document (not a page), and prints a table on a terminal or any of
-the machine-readable formats. The work is done by :mod:`search.export`,
-:mod:`search.concordance` and :mod:`search.keyness`; the tables are drawn by
+the machine-readable formats. The work is done by :mod:`search.toolkit.export`,
+:mod:`search.toolkit.concordance` and :mod:`search.toolkit.keyness`; the tables are drawn by
 :mod:`search.cli.render_toolkit`.
 """
 
@@ -35,7 +35,7 @@ def filter_options(function):
 
 
 def _check_query(text: str) -> None:
-    from search.querying import plain_words
+    from search.query.planner import plain_words
 
     if not plain_words(text):
         raise click.UsageError("the query has no words to search for")
@@ -82,7 +82,7 @@ def export(
     """
     from search.cli import render, render_toolkit
     from search.cli.formats import output_stream, write_records
-    from search.export import EXPORT_COLUMNS
+    from search.toolkit.export import EXPORT_COLUMNS
     from search.index import Index
 
     _check_query(text)
@@ -153,7 +153,7 @@ def kwic(
       search kwic "Япония" --since 2017 --format csv --bom > japan.csv
     """
     from search.cli import render, render_toolkit
-    from search.concordance import DEFAULT_WIDTH
+    from search.toolkit.concordance import DEFAULT_WIDTH
     from search.index import Index
 
     _check_query(text)

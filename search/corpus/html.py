@@ -19,7 +19,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from search.corpus.encoding import DecodeError, decode
 from search.corpus.model import Origin, Problem, Record, convert
-from search.dates import find_date, parse_date
+from search.text.dates import find_date, parse_date
 
 # Elements that are never the article.
 _NOT_TEXT = "script, style, noscript, template, nav, header, footer, aside, form, button, select, iframe, svg, figure, figcaption"

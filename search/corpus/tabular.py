@@ -14,7 +14,7 @@ from typing import IO, Iterator
 
 from search.corpus.encoding import TextLines, undecodable
 from search.corpus.model import Origin, Problem, Record, convert
-from search.dates import parse_date
+from search.text.dates import parse_date
 from search.documents import FIELD_ALIASES
 
 # Delimiters a header row may use; which one is decided from the header.

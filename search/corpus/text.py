@@ -24,7 +24,7 @@ from typing import IO, Iterator
 
 from search.corpus.encoding import DecodeError, decode
 from search.corpus.model import Origin, Problem, Record, convert
-from search.dates import month_number, parse_date
+from search.text.dates import month_number, parse_date
 
 # News agencies whose name prefixes headlines and datelines, written as they
 # compare: lower case, without quotes and without «МИА»/«ИА».

@@ -1,7 +1,7 @@
 """The query language: Whoosh's query parser, configured for Russian users.
 
 Parsing yields a tree over *surface* words (field ``text`` for plain words);
-:mod:`search.querying` then rewrites it onto index terms. Supported syntax
+:mod:`search.query.planner` then rewrites it onto index terms. Supported syntax
 (documented in README.md):
 
 - implicit AND; ``AND``/``И``, ``OR``/``ИЛИ``/``|``, ``NOT``/``НЕ``/``-слово``, ``( )``;
@@ -31,11 +31,11 @@ from whoosh.qparser import (
     syntax,
 )
 
-from search.analysis import RussianTokenizer
+from search.text.analysis import RussianTokenizer
 from search.limits import MAX_CLAUSES, MAX_FUZZY_DISTANCE, MAX_NESTING, MAX_QUERY_LENGTH, MAX_WORD_LENGTH
 
 # The schema the parser sees: plain words land in ``text``; ``exact`` receives
-# ``!`` words; ``date`` values are kept whole for :mod:`search.querying`.
+# ``!`` words; ``date`` values are kept whole for :mod:`search.query.planner`.
 _PARSE_SCHEMA = Schema(
     text=TEXT(analyzer=RussianTokenizer()),
     title=TEXT(analyzer=RussianTokenizer()),

@@ -33,9 +33,9 @@ from whoosh.multiproc import MpWriter, SubWriterTask
 from whoosh.util import random_name
 from whoosh.writing import SegmentWriter
 
-from search import stopping
+from search.indexer import stopping
 from search.errors import SearchError
-from search.write_errors import WriteFailed
+from search.storage.write_errors import WriteFailed
 
 # What tells an indexing process to stop and clean up: a signal nobody else sends.
 STOP_WORKER = signal.SIGUSR1

@@ -13,8 +13,8 @@ from typing import Any, Iterator
 
 from whoosh.searching import Searcher
 
-from search.columns import column
-from search.matching import MatchingSet
+from search.storage.columns import column
+from search.retrieval.matching import MatchingSet
 
 # The columns of an exported document, in order (README: "Output formats").
 EXPORT_COLUMNS = ("id", "title", "date", "source", "url", "body", "copies")

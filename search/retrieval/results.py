@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable, Iterator
 
-from search.snippets import Highlighter, Snippet
+from search.retrieval.snippets import Highlighter, Snippet
 
 
 @dataclass(frozen=True)

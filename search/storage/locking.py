@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import IO, Iterator
 
 from search.errors import IndexLockedError
-from search.write_errors import naming
+from search.storage.write_errors import naming
 
 LOCK_FILE = "write.lock"
 _held: set[IO[str]] = set()

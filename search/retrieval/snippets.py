@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from search.analysis import RussianTokenizer, strip_ignorable
-from search.morphology import fold_yo, known_lemmas, lemmas
-from search.querying import MatchTerms
+from search.text.analysis import RussianTokenizer, strip_ignorable
+from search.text.morphology import fold_yo, known_lemmas, lemmas
+from search.query.planner import MatchTerms
 
 SEPARATOR = " … "
 SCAN_CHARS = 12_000

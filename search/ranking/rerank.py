@@ -25,10 +25,10 @@ from typing import TYPE_CHECKING
 from whoosh import scoring
 from whoosh.searching import Searcher
 
-from search.columns import column
+from search.storage.columns import column
 
 if TYPE_CHECKING:
-    from search.postings import PostingReader
+    from search.storage.postings import PostingReader
 
 # How many top BM25F candidates are re-ranked.
 RERANK_DEPTH = 100

@@ -2,7 +2,7 @@
 
 Whoosh pickles the schema, analyzers included, into the index. Everything
 here is therefore a module-level class holding only plain data; the
-morphology dictionaries live in :mod:`search.morphology` and are loaded
+morphology dictionaries live in :mod:`search.text.morphology` and are loaded
 lazily in each process.
 """
 
@@ -13,7 +13,7 @@ import re
 from whoosh.analysis import Filter, LowercaseFilter, Token, Tokenizer
 
 from search.limits import MAX_WORD_LENGTH
-from search.morphology import fold_yo, lemmas
+from search.text.morphology import fold_yo, lemmas
 
 # Characters that may sit inside a word without being part of it: combining
 # acute and grave accents (stress marks), soft hyphen, zero-width spaces and

@@ -23,8 +23,8 @@ from typing import Iterator
 
 from whoosh.fields import TEXT
 
-from search.analysis import RussianTokenizer
-from search.morphology import CASE_BLIND_POLICIES, fold_yo, lemmas
+from search.text.analysis import RussianTokenizer
+from search.text.morphology import CASE_BLIND_POLICIES, fold_yo, lemmas
 
 # What the analyzers make of a word, by its text as tokenized, per policy:
 # (exact form, its lemmas), both as UTF-8 term bytes. Cleared when full (news

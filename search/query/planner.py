@@ -1,6 +1,6 @@
 """Turning what the user typed into a Whoosh query over index terms.
 
-:mod:`search.query_syntax` parses the text into a tree over surface words;
+:mod:`search.query.syntax` parses the text into a tree over surface words;
 this module rewrites it: each word becomes its lemma(s) in ``head`` (title
 and lead) and ``body``, phrases become phrases of lemmas, ``!`` words, prefixes and
 wildcards go to the surface-forms field ``exact``, ``word~`` becomes the
@@ -19,18 +19,18 @@ from typing import TYPE_CHECKING
 
 from whoosh import query as wq
 
-from search import expansion
-from search.analysis import DEFAULT_POLICY, strip_ignorable
-from search.bestof import BestOf
-from search.dates import parse_range
+from search.query import expansion
+from search.text.analysis import DEFAULT_POLICY, strip_ignorable
+from search.ranking.bestof import BestOf
+from search.text.dates import parse_range
 from search.limits import MAX_EXPANDED_WORDS, MAX_EXPANSIONS, MAX_FUZZY_DISTANCE, MAX_WORD_LENGTH, Deadline
-from search.morphology import fold_yo, lemmas
-from search.query_syntax import parse, plain_words
+from search.text.morphology import fold_yo, lemmas
+from search.query.syntax import parse, plain_words
 
 if TYPE_CHECKING:
     from whoosh.reading import IndexReader
 
-    from search.thesaurus import Thesaurus
+    from search.query.thesaurus import Thesaurus
 
 # Ranked search looks in the head (title and lead) and the body; query-time
 # weights multiply the index-time head boost (schema.HEAD_BOOST).

@@ -22,10 +22,10 @@ from typing import Any, Callable
 
 from whoosh.searching import Searcher
 
-from search.analysis import strip_ignorable
-from search.matching import MatchingSet
-from search.querying import MatchTerms
-from search.snippets import Matcher
+from search.text.analysis import strip_ignorable
+from search.retrieval.matching import MatchingSet
+from search.query.planner import MatchTerms
+from search.retrieval.snippets import Matcher
 
 SORT_KEYS = ("date", "source", "left", "right")
 DEFAULT_WIDTH = 40

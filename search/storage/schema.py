@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from whoosh.fields import COLUMN, DATETIME, ID, STORED, Schema
 
-from search.analysis import DEFAULT_POLICY, lemma_analyzer, surface_analyzer
-from search.field_text import DocumentText
+from search.text.analysis import DEFAULT_POLICY, lemma_analyzer, surface_analyzer
+from search.indexer.field_text import DocumentText
 
 SCHEMA_VERSION = 5
 
@@ -26,10 +26,10 @@ def build_schema(policy: str = DEFAULT_POLICY) -> Schema:
     search uses the first two, ``title:`` queries the third; ``exact`` holds the
     surface forms of both (lowercased, ё folded) for exact-form and prefix
     search (``head`` and ``exact`` are given the pair ``(title, body)``, see
-    :mod:`search.field_text`); ``year`` serves facet counts; ``dup_group`` names the group of
+    :mod:`search.indexer.field_text`); ``year`` serves facet counts; ``dup_group`` names the group of
     near-duplicates a document belongs to and ``minhash`` holds its signature
-    (see :mod:`search.duplicates`); ``origin`` is the file it was read from; ``policy`` is the lemma ambiguity policy
-    (see :func:`search.morphology.lemmas`); ``content_hash`` lets incremental builds skip unchanged documents.
+    (see :mod:`search.indexer.duplicates`); ``origin`` is the file it was read from; ``policy`` is the lemma ambiguity policy
+    (see :func:`search.text.morphology.lemmas`); ``content_hash`` lets incremental builds skip unchanged documents.
     """
     return Schema(
         id=ID(unique=True, stored=True, sortable=True),

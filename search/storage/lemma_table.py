@@ -16,7 +16,7 @@ from itertools import count
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
-from search.morphology import CASE_BLIND_POLICIES, CYRILLIC, lemmas
+from search.text.morphology import CASE_BLIND_POLICIES, CYRILLIC, lemmas
 
 # Policies whose lemmas do not depend on capitalisation: a form has one answer.
 POLICIES = CASE_BLIND_POLICIES

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 
 from whoosh.searching import Searcher
 
-from search import thesaurus
-from search.columns import UNDATED, raw_values
-from search.querying import QueryPlan, plan_query
+from search.query import thesaurus
+from search.storage.columns import UNDATED, raw_values
+from search.query.planner import QueryPlan, plan_query
 
 ORDERS = ("newest", "oldest", "relevance", "index")
 
@@ -50,7 +50,7 @@ def matching_documents(
     """Every live document matching ``text``, in ``order``: ``newest`` or
     ``oldest`` first (undated last), ``relevance`` (BM25F, no re-ranking) or
     ``index`` (document number, the cheapest). ``scorer``: the index's
-    :class:`search.fastscore.Scorer`, which finds the documents of a plain
+    :class:`search.ranking.fastscore.Scorer`, which finds the documents of a plain
     word query with numpy (Whoosh's matchers otherwise: several times slower
     for an AND of frequent words)."""
     if order not in ORDERS:
@@ -85,7 +85,7 @@ def _fast(scorer, plan: QueryPlan, order: str) -> list[int] | None:
     finding the documents needs only the posting lists."""
     if scorer is None:
         return None
-    from search.fastscore import Unsupported
+    from search.ranking.fastscore import Unsupported
 
     if order == "relevance":
         try:
@@ -107,8 +107,8 @@ def _matched(stats, query):
     import numpy
     from whoosh import query as wq
 
-    from search.bestof import BestOf
-    from search.postings import UnreadablePostings
+    from search.ranking.bestof import BestOf
+    from search.storage.postings import UnreadablePostings
 
     if type(query) is wq.Term:
         mask = numpy.zeros(stats.size, dtype=bool)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from search.analysis import DEFAULT_POLICY, RussianTokenizer
-from search.morphology import lemmas
-from search.querying import STOP_WORDS, normal_form, plan_query
-from search.query_syntax import parse
+from search.text.analysis import DEFAULT_POLICY, RussianTokenizer
+from search.text.morphology import lemmas
+from search.query.planner import STOP_WORDS, normal_form, plan_query
+from search.query.syntax import parse
 
 
 @dataclass(frozen=True)

@@ -38,10 +38,10 @@ from typing import Any, Callable
 
 from whoosh.searching import Searcher
 
-from search.analysis import strip_ignorable
-from search.matching import MatchingSet, year_of
-from search.morphology import known_lemmas, lemmas
-from search.querying import STOP_WORDS
+from search.text.analysis import strip_ignorable
+from search.retrieval.matching import MatchingSet, year_of
+from search.text.morphology import known_lemmas, lemmas
+from search.query.planner import STOP_WORDS
 
 STATISTIC = "log-likelihood G² over document counts"
 DEFAULT_TOP = 20
@@ -130,7 +130,7 @@ def significant_terms(
     """The ``top`` key terms of ``found`` against the rest of the index, and
     with ``by="year"`` those of each year's documents too. ``lookup`` gives
     the stored lemmas of many forms at once (the lemma table's
-    :meth:`~search.lemma_table.LemmaTable.lemma_strings`); forms it lacks,
+    :meth:`~search.storage.lemma_table.LemmaTable.lemma_strings`); forms it lacks,
     or all without it, are lemmatised here."""
     if not 1 <= top <= MAX_TOP:
         raise ValueError(f"top must be from 1 to {MAX_TOP}")

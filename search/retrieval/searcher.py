@@ -11,16 +11,18 @@ from whoosh import sorting
 from whoosh.collectors import TimeLimit, WrappingCollector
 from whoosh.searching import Searcher
 
-from search import expansion, ranking, thesaurus
-from search.columns import UNDATED, column, raw_values
+from search.query import expansion
+from search.ranking import rerank as ranking
+from search.query import thesaurus
+from search.storage.columns import UNDATED, column, raw_values
 from search.limits import DEFAULT_TIMEOUT, MAX_WORD_LENGTH, Deadline
-from search.postings import PostingReader, UnreadablePostings, phrase_documents
-from search.querying import STOP_WORDS, MatchTerms, QueryPlan, normal_form, plan_query
-from search.results import Copy, DocumentView, Facets, Hit, SearchResults
-from search.snippets import Highlighter, Matcher, highlight_all
+from search.storage.postings import PostingReader, UnreadablePostings, phrase_documents
+from search.query.planner import STOP_WORDS, MatchTerms, QueryPlan, normal_form, plan_query
+from search.retrieval.results import Copy, DocumentView, Facets, Hit, SearchResults
+from search.retrieval.snippets import Highlighter, Matcher, highlight_all
 
 if TYPE_CHECKING:
-    from search.overview import Timeline
+    from search.retrieval.overview import Timeline
 
 SORT_ORDERS = ("relevance", "newest", "oldest", "date")
 MATCH_MODES = ("all", "any")
@@ -90,7 +92,7 @@ class _Run:
     """One execution of a plan: the candidates, re-ranked for relevance.
 
     Ranked by relevance without facets, plain word queries are scored by
-    :mod:`search.fastscore` (same scores, several times faster); everything
+    :mod:`search.ranking.fastscore` (same scores, several times faster); everything
     else by Whoosh. ``count()`` gives the number of matches.
     """
 
@@ -125,7 +127,7 @@ class _Run:
     def _fast(self, plan, options, scorer, bounds, depth) -> list[tuple[int, float | None]] | None:
         if scorer is None or options.facets:
             return None
-        from search.fastscore import Unsupported
+        from search.ranking.fastscore import Unsupported
 
         try:
             scored = scorer.score(
@@ -304,7 +306,7 @@ def run_search(
     searcher: Searcher, text: str, options: SearchOptions, policy: str, scorer=None
 ) -> SearchResults:
     """Search ``text`` with ``options`` on an open searcher (``scorer``: a
-    :class:`search.fastscore.Scorer` for it, if the caller keeps one)."""
+    :class:`search.ranking.fastscore.Scorer` for it, if the caller keeps one)."""
     options.check()
     deadline = Deadline(options.timeout)
     reader = searcher.reader()
@@ -401,8 +403,8 @@ def document_view(searcher: Searcher, docnum: int, text: str | None, policy: str
 def query_timeline(
     searcher: Searcher, text: str, by: str, options: SearchOptions, policy: str, synonyms: bool
 ) -> Timeline:
-    """Matches of ``text`` per period (see :func:`search.overview.build_timeline`)."""
-    from search.overview import build_timeline
+    """Matches of ``text`` per period (see :func:`search.retrieval.overview.build_timeline`)."""
+    from search.retrieval.overview import build_timeline
 
     plan = plan_query(text, options.match, policy, searcher.reader(), thesaurus.default(policy) if synonyms else None)
     bounds = _date_bounds(searcher, options)

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from search import store
+from search.storage import directory as store
 from search.errors import SearchError
-from search.schema import SCHEMA_VERSION, build_schema
+from search.storage.schema import SCHEMA_VERSION, build_schema
 
 
 @dataclass

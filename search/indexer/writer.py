@@ -18,13 +18,16 @@ from whoosh.index import FileIndex
 from whoosh.reading import IndexReader, TermNotFound
 from whoosh.writing import SegmentWriter
 
-from search.columns import Column
+from search.storage.columns import Column
 from search.corpus import Problem, Record
 from search.documents import Document, RecordError, document_from_record
-from search.duplicates import DTYPE, NUM_PERM, SIGNATURE_BYTES, DuplicateFinder, IndexedSignatures, signature
-from search.parallel import SubWriterFailed, SupervisedMpWriter, TiedSubWriterTask  # noqa: F401 (SubWriterFailed: API)
-from search.posting_pool import TermPool, use_term_pool
-from search import field_text, lemma_table, stopping, store
+from search.indexer.duplicates import DTYPE, NUM_PERM, SIGNATURE_BYTES, DuplicateFinder, IndexedSignatures, signature
+from search.indexer.parallel import SubWriterFailed, SupervisedMpWriter, TiedSubWriterTask  # noqa: F401 (SubWriterFailed: API)
+from search.indexer.posting_pool import TermPool, use_term_pool
+from search.indexer import field_text
+from search.storage import lemma_table
+from search.indexer import stopping
+from search.storage import directory as store
 
 # Memory each Whoosh writer may use for its posting buffer before spilling.
 WRITER_LIMIT_MB = 256
@@ -91,7 +94,7 @@ class _IndexingProcess(TiedSubWriterTask):
 
 
 class _ParallelWriter(SupervisedMpWriter):
-    """The multiprocess writer (see :mod:`search.parallel`) with our indexing processes."""
+    """The multiprocess writer (see :mod:`search.indexer.parallel`) with our indexing processes."""
 
     task_class = _IndexingProcess
 
@@ -255,7 +258,7 @@ def write_documents(
     documents whose source file no longer exists. On Ctrl-C, SIGTERM or
     SIGHUP, with ``keep_partial`` the documents read so far are committed and
     the report says ``interrupted`` (and which ``signal``); without it nothing
-    is written and :class:`search.stopping.Interrupted` (a
+    is written and :class:`search.indexer.stopping.Interrupted` (a
     ``KeyboardInterrupt``) is raised.
     """
     started = time.perf_counter()

@@ -3,7 +3,7 @@
 A thesaurus is TOML: a list of ``[[group]]`` tables, each with ``terms``
 (interchangeable names: «Киргизия», «Кыргызстан», «Кыргызская Республика»)
 and optionally ``related`` (derived words such as adjectives: «киргизский»).
-The shipped file is ``search/thesaurus.toml``; a user file named by
+The shipped file is ``search/query/thesaurus.toml``; a user file named by
 ``$SEARCH_THESAURUS`` or found at ``~/.config/search/thesaurus.toml`` adds
 groups (and may extend shipped ones: a group sharing an entry is merged).
 
@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from search.analysis import DEFAULT_POLICY
+from search.text.analysis import DEFAULT_POLICY
 from search.errors import SearchError
 
 SHIPPED = Path(__file__).with_name("thesaurus.toml")
@@ -49,7 +49,7 @@ class ThesaurusError(SearchError):
 
 
 def _entry_lemmas(text: str, policy: str) -> Lemmas:
-    from search.querying import plain_words, word_lemmas
+    from search.query.planner import plain_words, word_lemmas
 
     return tuple(word_lemmas(word, policy)[0] for word in plain_words(text))
 

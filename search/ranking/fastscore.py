@@ -20,12 +20,12 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.numeric import _length_byte_cache
 
-from search.bestof import BestOf
-from search.columns import UNDATED, raw_values
-from search.postings import Postings, PostingReader, UnreadablePostings
+from search.ranking.bestof import BestOf
+from search.storage.columns import UNDATED, raw_values
+from search.storage.postings import Postings, PostingReader, UnreadablePostings
 
 if TYPE_CHECKING:
-    from search.ranking import Profile
+    from search.ranking.rerank import Profile
 
 _LENGTHS = np.frombuffer(_length_byte_cache, dtype=np.int32).astype(np.float32)
 
@@ -144,7 +144,7 @@ class Scorer:
         ``deadline`` (:class:`search.limits.Deadline`), an any-word query stops
         adding words once it has passed (then ``cut_short`` is set): the words
         scored so far rank the documents."""
-        from search.ranking import PROFILES
+        from search.ranking.rerank import PROFILES
 
         self.deadline, self.cut_short = deadline, False
         scores, matched = self._score(query, weights or self.weights or PROFILES["long"])

@@ -20,12 +20,12 @@ from typing import Any
 from whoosh.codec.whoosh3 import W3Codec
 from whoosh.index import FileIndex
 
-from search import lemma_table
+from search.storage import lemma_table
 from search.errors import IndexNotFoundError, IndexVersionError, SearchError
-from search.locking import LOCK_FILE, write_lock  # noqa: F401 (the lock lives there)
-from search.schema import SCHEMA_VERSION, build_schema
-from search.shared_files import SharedFileStorage
-from search.write_errors import NamingStorage, naming
+from search.storage.locking import LOCK_FILE, write_lock  # noqa: F401 (the lock lives there)
+from search.storage.schema import SCHEMA_VERSION, build_schema
+from search.storage.shared_files import SharedFileStorage
+from search.storage.write_errors import NamingStorage, naming
 
 META_FILE = "search-meta.json"
 REBUILD_HINT = "rebuild it with `search build --rebuild`"
@@ -73,7 +73,7 @@ def write_meta(path: Path, meta: dict[str, Any]) -> None:
 
 class IndexStorage(NamingStorage, SharedFileStorage):
     """Index files written so that a failed write names its file, and read
-    with positional reads that threads can share (:mod:`search.shared_files`)."""
+    with positional reads that threads can share (:mod:`search.storage.shared_files`)."""
 
 
 def storage(path: Path) -> IndexStorage:
@@ -116,13 +116,13 @@ def remove_other_generations(path: Path, keep: str) -> None:
 
 class Codec(W3Codec):
     """Whoosh 3's codec, whose field writer also takes postings grouped by
-    term (see :mod:`search.posting_pool`); the files are Whoosh 3's.
+    term (see :mod:`search.indexer.posting_pool`); the files are Whoosh 3's.
 
     Segments pickle their codec: this class must stay importable here.
     """
 
     def field_writer(self, storage, segment):
-        from search.posting_pool import GroupedFieldWriter
+        from search.indexer.posting_pool import GroupedFieldWriter
 
         return GroupedFieldWriter(self, storage, segment)
 

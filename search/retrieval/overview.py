@@ -9,7 +9,7 @@ from typing import Any
 
 from whoosh.searching import Searcher
 
-from search.columns import column
+from search.storage.columns import column
 
 
 @dataclass

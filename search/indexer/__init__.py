@@ -1,0 +1,1 @@
+"""Writing an index: documents' field text, posting pools, segment writing, near-duplicates."""

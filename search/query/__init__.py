@@ -1,0 +1,1 @@
+"""Understanding a query: the query language, planning onto index terms, the thesaurus."""

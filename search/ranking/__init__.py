@@ -1,0 +1,1 @@
+"""Scoring: vectorised BM25F, best-alternative disjunctions, re-ranking."""

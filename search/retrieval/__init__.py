@@ -1,0 +1,1 @@
+"""Running a search and what it returns: hits, snippets, facets, timelines, matching sets."""

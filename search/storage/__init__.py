@@ -1,0 +1,1 @@
+"""The index on disk: directory and lock, schema, checks, columns, postings, the lemma table."""

@@ -1,0 +1,1 @@
+"""The analyst's toolkit over matching sets: exports, keyword in context, significant terms."""
