@@ -7,7 +7,8 @@ from typing import Any
 
 from search.text.analysis import DEFAULT_POLICY, RussianTokenizer
 from search.text.morphology import lemmas
-from search.query.planner import STOP_WORDS, normal_form, plan_query
+from search.query.planner import STOP_WORDS, plan_query
+from search.text.words import normal_form
 from search.query.syntax import parse
 
 

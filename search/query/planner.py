@@ -20,12 +20,13 @@ from typing import TYPE_CHECKING
 from whoosh import query as wq
 
 from search.query import expansion
-from search.text.analysis import DEFAULT_POLICY, strip_ignorable
+from search.text.analysis import DEFAULT_POLICY
 from search.ranking.bestof import BestOf
 from search.text.dates import parse_range
 from search.limits import MAX_EXPANDED_WORDS, MAX_EXPANSIONS, MAX_FUZZY_DISTANCE, MAX_WORD_LENGTH, Deadline
 from search.text.morphology import fold_yo, lemmas
 from search.query.syntax import parse, plain_words
+from search.text.words import normal_form, word_lemmas
 
 if TYPE_CHECKING:
     from whoosh.reading import IndexReader
@@ -61,7 +62,7 @@ STOP_WORDS = frozenset(
 
 _HYPHEN = re.compile("[-\u2010\u2011]")
 
-__all__ = ["MatchTerms", "QueryPlan", "plan_query", "plain_words", "word_lemmas", "STOP_WORDS"]
+__all__ = ["MatchTerms", "QueryPlan", "plan_query", "plain_words", "STOP_WORDS"]
 
 
 @dataclass(frozen=True)
@@ -99,16 +100,6 @@ class QueryPlan:
 
 def _weight(field: str) -> float:
     return QUERY_FIELD_WEIGHTS.get(field, 1.0)
-
-
-def normal_form(word: str) -> str:
-    """A word as the exact-forms field holds it: lowercase, ё folded, no stress marks."""
-    return fold_yo(strip_ignorable(word).lower())
-
-
-def word_lemmas(word: str, policy: str = DEFAULT_POLICY) -> tuple[str, ...]:
-    """Lemmas of a word as typed (capitalisation matters to some policies)."""
-    return lemmas(normal_form(word), policy, word[:1].isupper())
 
 
 def _date_range(text: str) -> wq.Query | None:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from search.text.analysis import DEFAULT_POLICY
 from search.errors import SearchError
+from search.text.words import word_lemmas, words
 
 SHIPPED = Path(__file__).with_name("thesaurus.toml")
 USER_ENV = "SEARCH_THESAURUS"
@@ -49,9 +50,7 @@ class ThesaurusError(SearchError):
 
 
 def _entry_lemmas(text: str, policy: str) -> Lemmas:
-    from search.query.planner import plain_words, word_lemmas
-
-    return tuple(word_lemmas(word, policy)[0] for word in plain_words(text))
+    return tuple(word_lemmas(word, policy)[0] for word in words(text))
 
 
 Entry = tuple[Lemmas, str, str]  # lemmas, text as written, "terms" or "related"

@@ -17,7 +17,8 @@ from search.query import thesaurus
 from search.storage.columns import UNDATED, column, raw_values
 from search.limits import DEFAULT_TIMEOUT, MAX_WORD_LENGTH, Deadline
 from search.storage.postings import PostingReader, UnreadablePostings, phrase_documents
-from search.query.planner import STOP_WORDS, MatchTerms, QueryPlan, normal_form, plan_query
+from search.query.planner import STOP_WORDS, MatchTerms, QueryPlan, plan_query
+from search.text.words import normal_form
 from search.retrieval.results import Copy, DocumentView, Facets, Hit, SearchResults
 from search.retrieval.snippets import Highlighter, Matcher, highlight_all
 
