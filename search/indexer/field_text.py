@@ -12,7 +12,8 @@ are exactly what the field's analyzer gives for ``title + "\\n" + body``
 (with the body cut to its lead for ``head``), which
 ``tests/test_field_text.py`` checks on real text.
 
-The class is pickled with the schema: it holds only plain settings.
+The class is pickled with the schema: it holds only plain settings (older indexes name
+it ``search.field_text.DocumentText``; :mod:`search.legacy` resolves that path).
 """
 
 from __future__ import annotations

@@ -118,7 +118,8 @@ class Codec(W3Codec):
     """Whoosh 3's codec, whose field writer also takes postings grouped by
     term (see :mod:`search.indexer.posting_pool`); the files are Whoosh 3's.
 
-    Segments pickle their codec: this class must stay importable here.
+    Segments pickle their codec: this class must stay importable here (and
+    :mod:`search.legacy` keeps the old path ``search.store.Codec`` working).
     """
 
     def field_writer(self, storage, segment):

@@ -3,7 +3,8 @@
 Whoosh pickles the schema, analyzers included, into the index. Everything
 here is therefore a module-level class holding only plain data; the
 morphology dictionaries live in :mod:`search.text.morphology` and are loaded
-lazily in each process.
+lazily in each process. Indexes built before the package was laid out by layer
+name these classes ``search.analysis.*``; :mod:`search.legacy` resolves that path.
 """
 
 from __future__ import annotations
