@@ -324,13 +324,22 @@ class _Handler(BaseHTTPRequestHandler):
     server: "Server"
 
     def do_GET(self) -> None:
-        self._send(self.server.service.respond("GET", self.path))
+        self._send(self.server.service.respond("GET", self._target()))
 
     def do_HEAD(self) -> None:
-        self._send(self.server.service.respond("HEAD", self.path), body=False)
+        self._send(self.server.service.respond("HEAD", self._target()), body=False)
 
     def _refuse(self) -> None:
-        self._send(self.server.service.respond(self.command, self.path))
+        self._send(self.server.service.respond(self.command, self._target()))
+
+    def _target(self) -> str:
+        """The request target as sent. The standard library decodes the request
+        line as Latin-1; a client that sends Cyrillic unencoded (``curl
+        'localhost:8080/search?q=Лавров'``) sent UTF-8, so it is read back as such."""
+        try:
+            return self.path.encode("latin-1").decode("utf-8")
+        except UnicodeError:
+            return self.path
 
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _refuse
 

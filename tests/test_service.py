@@ -79,6 +79,17 @@ def cli(*arguments) -> str:
     return result.stdout
 
 
+def test_a_query_sent_as_raw_utf8_is_read_as_utf8(served):
+    """curl sends Cyrillic in a URL unencoded; the answer is the same as for the encoded query."""
+    host, port = served.split("//")[1].rstrip("/").split(":")
+    with socket.create_connection((host, int(port)), timeout=60) as connection:
+        connection.sendall("GET /search?q=Лавров&format=jsonl HTTP/1.0\r\n\r\n".encode("utf-8"))
+        raw = b"".join(iter(lambda: connection.recv(65536), b""))
+    status_line, _, body = raw.partition(b"\r\n\r\n")
+    assert status_line.split()[1] == b"200"
+    assert body and body == get(f"{served}search?{urlencode({'q': 'Лавров', 'format': 'jsonl'})}")[2]
+
+
 def test_search_answers_equal_search_query_json(served, bundled_index):
     for parameters, options in SEARCHES:
         expected = cli("query", parameters["q"], "--index", bundled_index, "--json", *options)
