@@ -175,3 +175,19 @@ def _show_notices(show: Callable[..., None]) -> Callable[..., None]:
             show(message, category, *args, **kwargs)
 
     return showwarning
+
+
+def require_words(text: str) -> None:
+    """Refuse a query with no word to search for, saying why (the words of a
+    query typed only of over-long words are not indexed)."""
+    from search.limits import MAX_WORD_LENGTH
+    from search.query.planner import plain_words
+    from search.query.syntax import all_words
+
+    if plain_words(text):
+        return
+    if any(len(word) > MAX_WORD_LENGTH for word in all_words(text)):
+        raise click.UsageError(
+            f"the query has no words to search for (words over {MAX_WORD_LENGTH} characters are not indexed)"
+        )
+    raise click.UsageError("the query has no words to search for")

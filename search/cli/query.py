@@ -15,6 +15,7 @@ from search.cli.options import (
     index_option,
     library_errors,
     limit_option,
+    require_words,
     timeout_option,
 )
 
@@ -101,17 +102,8 @@ def query(
     """
     from search.cli import render
     from search.index import Index
-    from search.query.planner import plain_words
 
-    if not plain_words(text):
-        from search.limits import MAX_WORD_LENGTH
-        from search.query.syntax import all_words
-
-        if any(len(word) > MAX_WORD_LENGTH for word in all_words(text)):
-            raise click.UsageError(
-                f"the query has no words to search for (words over {MAX_WORD_LENGTH} characters are not indexed)"
-            )
-        raise click.UsageError("the query has no words to search for")
+    require_words(text)
     with Index.open(index_path) as ix:
         results = ix.search(
             text,

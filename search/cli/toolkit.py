@@ -22,6 +22,7 @@ from search.cli.options import (
     format_option,
     index_option,
     library_errors,
+    require_words,
 )
 
 MAX_LINES = 1_000_000
@@ -32,13 +33,6 @@ def filter_options(function):
     function = click.option("--no-synonyms", is_flag=True, help="Do not expand names with the thesaurus.")(function)
     function = date_options(function)
     return click.option("--any", "match_any", is_flag=True, help="Documents containing any of the words.")(function)
-
-
-def _check_query(text: str) -> None:
-    from search.query.planner import plain_words
-
-    if not plain_words(text):
-        raise click.UsageError("the query has no words to search for")
 
 
 def _filters(match_any: bool, since, until, no_synonyms: bool) -> dict:
@@ -85,7 +79,7 @@ def export(
     from search.toolkit.export import EXPORT_COLUMNS
     from search.index import Index
 
-    _check_query(text)
+    require_words(text)
     if output is not None and output_format == "table":
         raise click.UsageError("--format table is for the terminal; write a file as jsonl, json, csv or tsv")
     with Index.open(index_path) as ix:
@@ -156,7 +150,7 @@ def kwic(
     from search.toolkit.concordance import DEFAULT_WIDTH
     from search.index import Index
 
-    _check_query(text)
+    require_words(text)
     terminal_table = output_format == "table" and render_toolkit.is_terminal()
     with Index.open(index_path) as ix:
         found = ix.concordance(
@@ -206,7 +200,7 @@ def terms(
     from search.cli import render, render_toolkit
     from search.index import Index
 
-    _check_query(text)
+    require_words(text)
     with Index.open(index_path) as ix:
         found = ix.significant_terms(text, top=top, by=by, **_filters(match_any, since, until, no_synonyms))
     for message in found.notices:
