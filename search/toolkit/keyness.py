@@ -178,11 +178,11 @@ def _top_terms(counts: dict[str, int], n: int, total: int, excluded, top: int, i
     if n == 0 or rest <= 0:
         return []
     best: list[tuple[float, str, KeyTerm]] = []  # a min-heap of the top so far
-    candidates = sorted(
-        ((count, term) for term, count in counts.items() if count >= MIN_DOCUMENTS and term not in excluded),
-        key=lambda pair: (-pair[0], pair[1]),
+    candidates = sorted(  # most documents first, ties by term
+        (-count, term) for term, count in counts.items() if count >= MIN_DOCUMENTS and term not in excluded
     )
-    for a, term in candidates:
+    for minus_a, term in candidates:
+        a = -minus_a
         if len(best) >= top and log_likelihood(a, n, 0, rest) <= best[0][0]:
             break
         b = max(0, in_index(term) - a)
@@ -199,9 +199,10 @@ def _top_terms(counts: dict[str, int], n: int, total: int, excluded, top: int, i
 
 def _counts(lemma_names: list[str], lemma_ids: np.ndarray) -> dict[str, int]:
     """How many (document, lemma) pairs each lemma of ``lemma_ids`` has: its
-    document count, the pairs being distinct."""
+    document count, the pairs being distinct. Only lemmas with at least
+    MIN_DOCUMENTS (fewer are never reported)."""
     counts = np.bincount(lemma_ids, minlength=len(lemma_names))
-    present = np.flatnonzero(counts)
+    present = np.flatnonzero(counts >= MIN_DOCUMENTS)
     return dict(zip([lemma_names[i] for i in present.tolist()], counts[present].tolist()))
 
 
@@ -233,8 +234,7 @@ def _document_lemmas(
         # The table holds every word form of the index: a form it lacks is
         # no index word (this scan splits words at digits, the index does
         # not: «2019года»), so it counts for no lemma ("", dropped later).
-        # In order, the lookups walk the table's index forwards (a quarter faster).
-        lemma_of = lookup(sorted(form_list))
+        lemma_of = lookup(form_list)
         joined = list(map(lemma_of.get, form_list, itertools.repeat("")))
     else:
         lemma_of = {form: " ".join(found) for form, found in known_lemmas(form_list, policy).items()}
