@@ -30,10 +30,10 @@ current top N, the search stops.
 from __future__ import annotations
 
 import heapq
+import itertools
 import math
 import re
 from collections import Counter, defaultdict
-import itertools
 from itertools import chain
 from dataclasses import dataclass, field
 from typing import Any, Callable
@@ -216,8 +216,9 @@ def _document_lemmas(
     The forms of all documents are lemmatised together: one lookup in the
     lemma table for the lot, pymorphy3 only for forms the table lacks. Words
     become numbers as they are read, and the pairs are made distinct by
-    sorting integer arrays, not with a set of strings a document (a third of
-    the time for the ~500,000 words of a 1,000-document set).
+    sorting one integer array: for the ~500,000 words of a 1,000-document set
+    that costs about half what a set of lemma strings a document and a
+    Counter over them did.
     """
     form_number: defaultdict[str, int] = defaultdict(itertools.count().__next__)  # a new form gets the next number
     words_by_doc: list[list[str]] = []
