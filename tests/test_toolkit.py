@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from search import Index
 from search.cli import main
-from search.toolkit.keyness import FUNCTION_LEMMAS, KeyTerm, _top_terms, log_likelihood
+from search.toolkit.keyness import FUNCTION_LEMMAS, KeyTerm, _document_lemmas, _top_terms, log_likelihood
 from search.retrieval.snippets import Matcher, highlight_all
 
 from conftest import build_index
@@ -255,6 +255,28 @@ def test_significant_terms_of_a_topic(topical):
         assert set(years) == {2019, 2021} and years[2019][0] == 2
         # Each year needs three documents for a term: two are too few to say anything.
         assert years[2019][1] == [] and years[2021][1] == []
+
+
+class _Bodies:
+    """Just enough of a searcher for _document_lemmas: stored bodies by docnum."""
+
+    def __init__(self, bodies):
+        self.bodies = bodies
+
+    def stored_fields(self, docnum):
+        return {"body": self.bodies[docnum]}
+
+
+def test_document_lemmas_count_a_document_once_per_lemma_also_with_several_lemmas_a_form():
+    bodies = {7: "Чай и чая, чай.", 3: "Чаем 2019года x", 5: "Нет ого"}
+    table = {"чай": "чай", "чая": "чай", "чаем": "чай напиток", "года": "год", "нет": "нет"}  # no «ого»
+    names, positions, ids = _document_lemmas(
+        _Bodies(bodies), [7, 3, 5], "all", lambda forms: {form: table[form] for form in forms if form in table}
+    )
+    pairs = sorted((position, names[number]) for position, number in zip(positions.tolist(), ids.tolist()))
+    # One-letter words are no words; a form the table lacks counts for no lemma ("").
+    assert pairs == [(0, "чай"), (1, "год"), (1, "напиток"), (1, "чай"), (2, ""), (2, "нет")]
+    assert _document_lemmas(_Bodies({}), [], "all", lambda forms: {})[0] == []
 
 
 def test_terms_cli_table_json_and_csv(runner, topical):
