@@ -270,24 +270,7 @@ class Service:
         results = self._bounded(lambda: self.ix.search(text, **options))
         if output == "jsonl":
             return lines_response(results.json_lines())
-        return json_response(self._results_json(results))
-
-    @staticmethod
-    def _results_json(results) -> dict[str, Any]:
-        found = {
-            "query": results.query,
-            "total": results.total,
-            "page": results.page,
-            "pages": results.pages,
-            "limit": results.limit,
-            "match": results.match,
-            "notices": list(results.notices),
-            "suggestion": results.suggestion,
-            "hits": [hit.to_json(snippets=results.snippets) for hit in results.hits],
-            "facets": results.facets.to_json() if results.facets is not None else None,
-        }
-        found["partial"] = results.partial  # the time budget ran out: the hits found so far
-        return found
+        return json_response(results.to_json())
 
     def _document(self, doc_id: str, query: str) -> Response:
         parameters = Parameters(query, ("q",))
@@ -302,7 +285,7 @@ class Service:
         results = self._bounded(lambda: self.ix.similar(doc_id, limit=limit))
         if output == "jsonl":
             return lines_response(results.json_lines())
-        return json_response(self._results_json(results))
+        return json_response(results.to_json())
 
     def _timeline(self, parameters: Parameters) -> Response:
         text = _query_text(parameters)

@@ -224,18 +224,9 @@ def results_formatted(found: "SearchResults", output_format: str, bom: bool = Fa
         return
     with output_stream(None) as stream:
         if output_format == "json":
-            envelope = {
-                "query": found.query,
-                "total": found.total,
-                "match": found.match,
-                "page": found.page,
-                "limit": found.limit,
-                "notices": found.notices,
-                "suggestion": found.suggestion,
-            }
-            if found.facets is not None:
-                envelope["facets"] = found.facets.to_json()
-            write_records((hit.to_json(snippets=found.snippets) for hit in found.hits), "json", HIT_COLUMNS, stream, envelope=envelope, key="hits")
+            envelope = found.to_json()
+            hits = envelope.pop("hits")  # written last, one a line
+            write_records(hits, "json", HIT_COLUMNS, stream, envelope=envelope, key="hits")
         else:
             write_records((hit_record(hit) for hit in found.hits), output_format, HIT_COLUMNS, stream, bom=bom)
 

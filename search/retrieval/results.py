@@ -150,6 +150,23 @@ class SearchResults:
     def pages(self) -> int:
         return max(1, math.ceil(self.total / self.limit))
 
+    def to_json(self) -> dict[str, Any]:
+        """The page as one JSON document: ``search query --format json`` and
+        ``search serve``'s ``format=json`` (``partial``: the time budget ran out)."""
+        return {
+            "query": self.query,
+            "total": self.total,
+            "page": self.page,
+            "pages": self.pages,
+            "limit": self.limit,
+            "match": self.match,
+            "notices": list(self.notices),
+            "suggestion": self.suggestion,
+            "hits": [hit.to_json(snippets=self.snippets) for hit in self.hits],
+            "facets": self.facets.to_json() if self.facets is not None else None,
+            "partial": self.partial,
+        }
+
     def json_lines(self) -> list[str]:
         """The JSON Lines of ``search query --json``: one object per hit; with
         facets, a last ``{"total": N, "facets": {...}}``; when the search ran
