@@ -61,6 +61,21 @@ def workers_of(pid):
     return [p for p in build_processes(pid) if p != pid and (_stat(p) or ("", 0, 0))[1] == pid]
 
 
+def open_files(pid):
+    """What process ``pid`` has open, skipping descriptors closed while we look."""
+    found = []
+    try:
+        descriptors = os.listdir(f"/proc/{pid}/fd")
+    except FileNotFoundError:  # the process has ended
+        return found
+    for fd in descriptors:
+        try:
+            found.append(os.readlink(f"/proc/{pid}/fd/{fd}"))
+        except FileNotFoundError:
+            pass
+    return found
+
+
 def wait_until(condition, timeout=GONE_WITHIN):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -163,7 +178,7 @@ def test_killing_one_indexing_process_fails_the_build_cleanly(tmp_path):
     # The write lock is the main process's alone: no indexing process holds it open.
     lock = str((index / store.LOCK_FILE).resolve())
     for worker in workers:
-        assert lock not in [os.readlink(f"/proc/{worker}/fd/{fd}") for fd in os.listdir(f"/proc/{worker}/fd")]
+        assert lock not in open_files(worker)
     os.kill(workers[0], signal.SIGKILL)
     out, err = build.communicate(timeout=300)
     assert build.returncode == 2, err
