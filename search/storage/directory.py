@@ -129,10 +129,12 @@ class Codec(W3Codec):
 
 
 def codec() -> W3Codec:
-    """How index files are written: Whoosh 3's format with posting blocks left
-    uncompressed (builds about 30 % faster and reads skip zlib, for more disk;
-    readers handle compressed and plain blocks alike)."""
-    return Codec(compression=0)
+    """How index files are written: Whoosh 3's format with posting blocks
+    compressed by zlib at its fastest level. The pickled blocks shrink to 44 %
+    (measured on an eval-index segment: 225 → 99 MB; Whoosh's default level, 3,
+    gains 2 % more for slower builds). Readers check each block's header, so
+    indexes written uncompressed before read as they did."""
+    return Codec(compression=1)
 
 
 def new_meta(generation: str, policy: str) -> dict[str, Any]:
