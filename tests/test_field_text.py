@@ -51,7 +51,7 @@ def reference_fields(policy):
     return {
         "lemmas": TEXT(analyzer=lemma_analyzer(policy)),
         "head": TEXT(analyzer=lemma_analyzer(policy), field_boost=HEAD_BOOST),
-        "exact": TEXT(analyzer=surface_analyzer()),
+        "exact": TEXT(analyzer=surface_analyzer(), phrase=False),
     }
 
 

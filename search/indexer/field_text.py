@@ -23,6 +23,7 @@ from collections import defaultdict
 from typing import Iterator
 
 from whoosh.fields import TEXT
+from whoosh.system import pack_uint
 
 from search.text.analysis import RussianTokenizer
 from search.text.morphology import CASE_BLIND_POLICIES, fold_yo, lemmas
@@ -123,9 +124,16 @@ class DocumentText(TEXT):
         return self._postings(positions_of)
 
     def _postings(self, positions_of: dict[bytes, list[int]]) -> Iterator[tuple[bytes, int, float, bytes]]:
-        """(term bytes, frequency, weight, encoded positions), as Whoosh's
-        ``Positions`` format encodes them."""
+        """(term bytes, frequency, weight, encoded value), as Whoosh's
+        ``Positions`` format encodes them (or ``Frequency``, for a field
+        without positions)."""
         boost = self.format.field_boost
+        if not self.format.supports("positions"):
+            # Whoosh's Frequency format: the count, without the positions.
+            for term, positions in positions_of.items():
+                count = len(positions)
+                yield term, count, float(count) * boost, pack_uint(count)
+            return
         encode = self.format.encode
         for term, positions in positions_of.items():
             count = len(positions)

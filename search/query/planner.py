@@ -25,6 +25,7 @@ from search.ranking.bestof import BestOf
 from search.text.dates import parse_range
 from search.limits import MAX_EXPANDED_WORDS, MAX_EXPANSIONS, MAX_FUZZY_DISTANCE, MAX_WORD_LENGTH, Deadline
 from search.text.morphology import fold_yo, lemmas
+from search.query.exact_phrase import ExactPhrase
 from search.query.syntax import parse, plain_words
 from search.text.words import normal_form, word_lemmas
 
@@ -415,7 +416,7 @@ class _Rewriter:
         if node.fieldname == "exact":
             forms = [normal_form(w) for w in node.words]
             self.forms.update(forms)
-            return wq.Phrase("exact", forms, slop=node.slop, boost=node.boost)
+            return ExactPhrase("exact", forms, slop=node.slop, boost=node.boost, deadline=self.deadline)
         per_word = [self._lemmas(w) for w in node.words]
         for found in per_word:
             self.lemmas.update(found)

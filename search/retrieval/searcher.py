@@ -262,6 +262,8 @@ def count_matches(
         phrases = _phrases(results.q)
         if not phrases or postings is None:
             return len(results)
+        if not all(searcher.schema[phrase.fieldname].format.supports("positions") for phrase in phrases):
+            return len(results)  # an exact-form phrase on an index without their positions
         try:
             for phrase in phrases:
                 found |= phrase_documents(postings, phrase.fieldname, phrase.words, phrase.slop)

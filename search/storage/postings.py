@@ -175,4 +175,7 @@ def _block_arrays(data: tuple, count: int) -> tuple[Iterator[int], array, tuple]
         block_weights = array("f", [weights]) * count
     else:
         block_weights = array("f", weights)
+    if isinstance(values, bytes):  # a fixed-size format (frequencies): one string for the block
+        size = len(values) // count if count else 0
+        values = tuple(values[start : start + size] for start in range(0, len(values), size)) if size else ()
     return accumulate(deltas), block_weights, values or ()

@@ -26,7 +26,8 @@ def build_schema(policy: str = DEFAULT_POLICY) -> Schema:
     search uses the first two, ``title:`` queries the third; ``exact`` holds the
     surface forms of both (lowercased, ё folded) for exact-form and prefix
     search (``head`` and ``exact`` are given the pair ``(title, body)``, see
-    :mod:`search.indexer.field_text`); ``year`` serves facet counts; ``dup_group`` names the group of
+    :mod:`search.indexer.field_text`), without positions (an exact-form phrase
+    reads its candidates again: :mod:`search.query.exact_phrase`); ``year`` serves facet counts; ``dup_group`` names the group of
     near-duplicates a document belongs to and ``minhash`` holds its signature
     (see :mod:`search.indexer.duplicates`); ``origin`` is the file it was read from; ``policy`` is the lemma ambiguity policy
     (see :func:`search.text.morphology.lemmas`); ``content_hash`` lets incremental builds skip unchanged documents.
@@ -38,7 +39,7 @@ def build_schema(policy: str = DEFAULT_POLICY) -> Schema:
             lemma_analyzer(policy), lemmatised=True, policy=policy, lead_words=LEAD_WORDS, field_boost=HEAD_BOOST
         ),
         body=DocumentText(lemma_analyzer(policy), lemmatised=True, policy=policy, stored=True),
-        exact=DocumentText(surface_analyzer(), lemmatised=False, policy=policy),
+        exact=DocumentText(surface_analyzer(), lemmatised=False, policy=policy, phrase=False),
         date=DATETIME(stored=True, sortable=True),
         year=ID(sortable=True),
         source=ID(stored=True, sortable=True),
