@@ -1,6 +1,6 @@
 """Keep process start-up short: Whoosh imports what our commands never use.
 
-Two of Whoosh's imports cost a query command about 80 ms of its ~0.35 s for
+Some of Whoosh's imports cost a query command about 100 ms of its ~0.35 s for
 nothing it needs:
 
 - ``whoosh.compat`` runs ``from urllib.request import urlretrieve``, which
@@ -9,6 +9,10 @@ nothing it needs:
 - ``cached_property`` (Whoosh's reader uses it) imports all of asyncio (and
   ssl with it) only to ask ``asyncio.iscoroutinefunction`` whether a cached
   property is a coroutine; Whoosh's never is.
+
+- ``whoosh.query`` imports ``whoosh.lang.morph_en`` (English word variations,
+  one very large regular expression compiled at import) and ``whoosh.analysis``
+  the Porter stemmer (a dozen more); we use neither.
 
 Each is imported once with a stand-in module in ``sys.modules`` that answers
 the one name itself and loads the real module for any other name. The
@@ -44,6 +48,16 @@ def _iscoroutinefunction(function: Callable[..., Any]) -> bool:
     return inspect.iscoroutinefunction(function)
 
 
+def _lazy(module: str, name: str) -> Callable[..., Any]:
+    """A function that imports ``module`` on its first call and calls its ``name``."""
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return getattr(importlib.import_module(module), name)(*args, **kwargs)
+
+    call.__name__ = name
+    return call
+
+
 def _import_with_stand_in(module: str, stand_in_for: str, **names: Any) -> None:
     if module in sys.modules or stand_in_for in sys.modules:
         return
@@ -58,6 +72,9 @@ def _import_with_stand_in(module: str, stand_in_for: str, **names: Any) -> None:
 
 
 def import_whoosh_dependencies() -> None:
-    """Import ``whoosh.compat`` and ``cached_property`` lightly (once per process)."""
+    """Import ``whoosh.compat``, ``cached_property``, ``whoosh.query`` and
+    ``whoosh.analysis`` lightly (once per process)."""
     _import_with_stand_in("whoosh.compat", "urllib.request", urlretrieve=_urlretrieve)
     _import_with_stand_in("cached_property", "asyncio", iscoroutinefunction=_iscoroutinefunction)
+    _import_with_stand_in("whoosh.analysis", "whoosh.lang.porter", stem=_lazy("whoosh.lang.porter", "stem"))
+    _import_with_stand_in("whoosh.query", "whoosh.lang.morph_en", variations=_lazy("whoosh.lang.morph_en", "variations"))

@@ -12,7 +12,7 @@ def run_python(code: str) -> str:
     return completed.stdout.strip()
 
 
-def test_searching_does_not_load_urllib_request_or_asyncio(tmp_path):
+def test_searching_does_not_load_what_it_never_uses(tmp_path):
     from search import Index
 
     with Index.create(tmp_path / "ix") as ix:
@@ -23,7 +23,8 @@ def test_searching_does_not_load_urllib_request_or_asyncio(tmp_path):
         from search import Index
         with Index.open({str(tmp_path / "ix")!r}) as ix:
             assert ix.search("Лавров").total == 1
-        print(sorted(m for m in ("urllib.request", "asyncio", "email", "ssl") if m in sys.modules))
+        heavy = ("urllib.request", "asyncio", "email", "ssl", "whoosh.lang.morph_en", "whoosh.lang.porter", "rapidfuzz")
+        print(sorted(m for m in heavy if m in sys.modules))
         """
     )
     assert output == "[]"
@@ -59,3 +60,16 @@ def test_the_real_modules_load_when_asked_for(tmp_path):
         """
     )
     assert output.splitlines() == ["Request run", "скачано", "42 7"]
+
+
+def test_whoosh_english_morphology_and_stemmer_still_work():
+    output = run_python(
+        """
+        import search
+        from whoosh.analysis import StemmingAnalyzer
+        from whoosh.query import Variations
+        from whoosh.lang.morph_en import variations
+        print([t.text for t in StemmingAnalyzer()("dogs")], "dogs" in variations("dog"))
+        """
+    )
+    assert output == "['dog'] True"
