@@ -21,7 +21,8 @@ from typing import Iterator, Sequence
 
 from whoosh.matching import FilterMatcher
 from whoosh.reading import IndexReader
-from whoosh.system import _INT_SIZE
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
+from whoosh.system import _INT_SIZE, unpack_int
 
 # The position count that starts a Whoosh Positions value.
 _COUNT_SIZE = 4
@@ -124,16 +125,49 @@ class PostingReader:
         for segment, offset in self.reader.leaf_readers():
             if (field, btext) not in segment:
                 continue
-            for block_ids, block_weights, block_values in _blocks(segment.postings(field, btext)):
-                ids.extend(docnum + offset for docnum in block_ids)
+            for deltas, block_weights, block_values in _term_blocks(segment, field, btext):
+                if deltas:  # a block's first "delta" is its first document number
+                    ids.extend(accumulate((deltas[0] + offset, *deltas[1:])))
                 weights.extend(block_weights)
                 values.extend(block_values)
         offsets = array("q", accumulate(map(len, values), initial=0))
         return Postings(ids, weights, b"".join(values), offsets)
 
 
-def _blocks(matcher) -> Iterator[tuple[Iterator[int], array, tuple]]:
-    """(ids, weights, values) of each posting block of a Whoosh 3 leaf matcher.
+def _term_blocks(segment, field: str, btext: bytes) -> Iterator[tuple[Sequence[int], array, tuple]]:
+    """(document-number deltas, weights, values) of each posting block of a term
+    in one segment. The term's whole posting list is read at once (its extent is
+    in the term's entry), where stepping through it block by block costs two
+    reads a block, each a system call (a frequent word has a hundred blocks).
+    Segments of other formats go through Whoosh's matcher."""
+    postfile = getattr(getattr(segment, "_terms", None), "_postfile", None)
+    info = segment.term_info(field, btext)
+    if postfile is None or info.is_inlined():
+        yield from _blocks(segment.postings(field, btext))
+        return
+    start, length = info.extent()
+    if isinstance(length, tuple):  # Whoosh 3 reads it back as a 1-tuple
+        length = length[0]
+    raw = postfile.get(start, length)
+    if raw[: len(WHOOSH3_HEADER_MAGIC)] != WHOOSH3_HEADER_MAGIC:
+        raise UnreadablePostings(f"{field}:{btext!r}")
+    position = len(WHOOSH3_HEADER_MAGIC)
+    last = False
+    while not last and position < len(raw):
+        size = unpack_int(raw[position : position + _INT_SIZE])[0]
+        last = size < 0
+        position += _INT_SIZE
+        block = BytesIO(raw[position : position + abs(size)])
+        position += abs(size)
+        count, _, _, compression, _, _ = pickle.load(block)
+        data = block.read()
+        if compression:
+            data = zlib.decompress(data)
+        yield _block_arrays(pickle.loads(data), count)
+
+
+def _blocks(matcher) -> Iterator[tuple[Sequence[int], array, tuple]]:
+    """(document-number deltas, weights, values) of each posting block of a Whoosh 3 leaf matcher.
 
     The matcher positions us on the first block; later blocks are read here,
     each with two reads (its length, then the whole block) where Whoosh's own
@@ -167,7 +201,7 @@ def _blocks(matcher) -> Iterator[tuple[Iterator[int], array, tuple]]:
         position += _INT_SIZE + length
 
 
-def _block_arrays(data: tuple, count: int) -> tuple[Iterator[int], array, tuple]:
+def _block_arrays(data: tuple, count: int) -> tuple[Sequence[int], array, tuple]:
     deltas, weights, values = data
     if weights is None:
         block_weights = array("f", [1.0]) * count
@@ -178,4 +212,4 @@ def _block_arrays(data: tuple, count: int) -> tuple[Iterator[int], array, tuple]
     if isinstance(values, bytes):  # a fixed-size format (frequencies): one string for the block
         size = len(values) // count if count else 0
         values = tuple(values[start : start + size] for start in range(0, len(values), size)) if size else ()
-    return accumulate(deltas), block_weights, values or ()
+    return deltas, block_weights, values or ()
