@@ -7,6 +7,7 @@ from whoosh import query as wq
 from search.ranking import rerank as ranking
 from search.query import thesaurus
 from search.ranking.fastscore import Scorer, Statistics, Unsupported
+from search.query.exact_phrase import ExactPhrase
 from search.query.planner import plan_query
 
 
@@ -24,6 +25,9 @@ def scorer_and_searcher(index):
         ("визит министра", "all"),
         ("Киргизия Кыргызстан стали", "any"),
         ("совет министров иностранных дел СНГ Минск", "any"),
+        ('"совет министров"', "all"),
+        ('"министр иностранных дел" Лавров', "any"),
+        ('"визит министра" OR "совет министров"', "all"),
     ],
 )
 def test_same_ranking_and_scores_as_whoosh(scorer_and_searcher, text, match):
@@ -68,7 +72,11 @@ def test_deleted_documents_and_masks(fresh_index):
 
 def test_other_query_shapes_are_left_to_whoosh(scorer_and_searcher):
     scorer, _ = scorer_and_searcher
-    for query in (wq.Phrase("body", ["совет", "министр"]), wq.Prefix("exact", "кыргыз"), wq.Not(wq.Term("body", "а"))):
+    for query in (
+        ExactPhrase("exact", ["совета", "министров"]),
+        wq.Prefix("exact", "кыргыз"),
+        wq.Not(wq.Term("body", "а")),
+    ):
         with pytest.raises(Unsupported):
             scorer.score(query)
 
@@ -82,6 +90,8 @@ def test_other_query_shapes_are_left_to_whoosh(scorer_and_searcher):
         ("министр date:2017..2021", "all"),
         ("министр OR date:2022", "all"),
         ("переговоры date:..2019-06", "any"),
+        ('"совет министров"', "all"),
+        ('"министр иностранных дел" переговоры', "any"),
     ],
 )
 def test_index_search_gives_the_same_results_on_either_path(index, monkeypatch, text, match):
