@@ -99,27 +99,28 @@ class Matcher:
         if self.terms.forms or self.terms.prefixes:
             return self._spans(text, self.term_of)
         # Lemmas only, the usual case: straight to the process-wide lemma cache.
-        # Words it lacks are looked up together after a first pass, which is then
-        # repeated (one table query per document instead of one per new word).
+        # Words it lacks are gathered first and looked up together (one table
+        # query per document instead of one per new word).
         known = _lemmas_of_words(self.terms.policy)
         wanted = self.terms.lemmas
-        new: set[str] = set()
+        words = set(_WORD_RE.findall(text))
+        new = {word for word in words if word not in known}
+        for word in words:
+            if "-" in word or "\u2010" in word or "\u2011" in word:
+                new.update(part for part in _split_parts(word) if part and part not in known)
+        if new:
+            self._learn(new, known)
 
         def term_of(word: str) -> str | None:
             found = known.get(word)
-            if found is None:
-                new.add(word)
-                return None
+            if found is None:  # the cache was emptied meanwhile (by another thread)
+                found = self._lemmas(word)
             for lemma in found:
                 if lemma in wanted:
                     return lemma
             return None
 
-        spans = self._spans(text, term_of)
-        if new:
-            self._learn(new, known)
-            spans = self._spans(text, term_of)
-        return spans
+        return self._spans(text, term_of, words)
 
     def _learn(self, words: set[str], cache: dict[str, tuple[str, ...]]) -> None:
         """Put the lemmas of ``words`` in ``cache``, known ones in one lookup."""
@@ -130,20 +131,37 @@ class Matcher:
             cache[word] = found.get(normal) or _lemmatise(word, policy)
 
     @staticmethod
-    def _spans(text: str, term_of) -> list[tuple[int, int, str]]:
+    def _spans(text: str, term_of, words: set[str] | None = None) -> list[tuple[int, int, str]]:
+        """Each distinct word of ``text`` is decided once (a text repeats most of
+        its words; the words are listed by the regular expression engine, not a
+        Python loop), then only the words that match, whole or by a part of a
+        compound, are found again with their places."""
+        matching: dict[str, str | None] = {}
+        for word in set(_WORD_RE.findall(text)) if words is None else words:
+            term = term_of(word)
+            if term is not None:
+                matching[word] = term
+            elif ("-" in word or "\u2010" in word or "\u2011" in word) and any(
+                part and term_of(part) is not None for part in _split_parts(word)
+            ):
+                matching[word] = None
+        if not matching:
+            return []
         found = []
         for match in _WORD_RE.finditer(text):
             word = match.group()
-            term = term_of(word)
+            if word not in matching:
+                continue
+            term = matching[word]
             if term is not None:
                 found.append((match.start(), match.end(), term))
-            elif "-" in word or "\u2010" in word or "\u2011" in word:
-                offset = match.start()
-                for part in _split_parts(word):
-                    term = term_of(part) if part else None
-                    if term is not None:
-                        found.append((offset, offset + len(part), term))
-                    offset += len(part) + 1
+                continue
+            offset = match.start()
+            for part in _split_parts(word):
+                term = term_of(part) if part else None
+                if term is not None:
+                    found.append((offset, offset + len(part), term))
+                offset += len(part) + 1
         return found
 
 
