@@ -148,10 +148,8 @@ class Matcher:
         if not matching:
             return []
         found = []
-        for match in _WORD_RE.finditer(text):
+        for match in [match for match in _WORD_RE.finditer(text) if match.group() in matching]:
             word = match.group()
-            if word not in matching:
-                continue
             term = matching[word]
             if term is not None:
                 found.append((match.start(), match.end(), term))
