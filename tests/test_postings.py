@@ -82,3 +82,26 @@ def test_a_phrase_search_counts_every_match(long_postings_index):
     phrase = wq.Or([wq.Phrase(field, ["переговоры", "министр"]) for field in ("head", "body")])
     with long_postings_index._ix.searcher() as searcher:  # and so says Whoosh
         assert results.total == len(list(searcher.docs_for_query(phrase)))
+
+
+def _first_block_compression(reader, field, text):
+    """The compression level in the header of a term's first posting block."""
+    import io
+    import pickle
+
+    segment, _ = reader.leaf_readers()[0]
+    terms = segment._terms
+    start, length = terms.term_info(field, text.encode()).extent()
+    length = length[0] if isinstance(length, tuple) else length
+    raw = terms._postfile.get(start, length)
+    return pickle.load(io.BytesIO(raw[8:]))[3]  # after the magic and the block length
+
+
+def test_small_blocks_stay_plain_and_large_ones_are_compressed(fresh_index):
+    fresh_index.add([{"id": f"d{n}", "body": f"переговоры особое{n} слово"} for n in range(300)])
+    reader = fresh_index.searcher().reader()
+    assert _first_block_compression(reader, "body", "переговоры") > 0
+    assert _first_block_compression(reader, "body", "особое7") == 0
+    postings = PostingReader(reader)
+    assert len(postings.postings("body", "переговоры").ids) == 300
+    assert list(postings.postings("body", "особое7").ids) == list(reader.postings("body", "особое7").all_ids())
