@@ -18,7 +18,9 @@ index is built in a fresh process (``bench/build.py``'s builders), then:
   time it runs in a fresh process, with snippets).
 
 Each row is printed as soon as it is measured, the engine beside stock Whoosh
-with the ratio, so an interrupted run still leaves the sizes it reached.
+with the ratio, so an interrupted run still leaves the sizes it reached. With
+``--queries-only`` the indexes (and build figures) a run left in ``--out`` are
+queried again.
 """
 
 from __future__ import annotations
@@ -129,6 +131,9 @@ def main() -> None:
     parser.add_argument("--procs", type=int, default=2, help="the engine's indexing processes")
     parser.add_argument("--runs", type=int, default=10, help="cold query processes per system")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "scale")
+    parser.add_argument(
+        "--queries-only", action="store_true", help="time the queries on the indexes an earlier run left in --out"
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -144,10 +149,13 @@ def main() -> None:
         out.mkdir(parents=True, exist_ok=True)
         rows: dict[str, dict] = {}
         for system in systems:
-            command = [sys.executable, __file__, *corpora, "--one", system, "--size", str(size),
-                       "--procs", str(args.procs), "--out", str(out)]
-            result = subprocess.run(command, capture_output=True, check=True, text=True, cwd=ROOT)
-            rows[system] = json.loads(result.stdout.splitlines()[-1])
+            built = out / f"build-{system}.json"
+            if not args.queries_only:
+                command = [sys.executable, __file__, *corpora, "--one", system, "--size", str(size),
+                           "--procs", str(args.procs), "--out", str(out)]
+                result = subprocess.run(command, capture_output=True, check=True, text=True, cwd=ROOT)
+                built.write_text(result.stdout.splitlines()[-1])
+            rows[system] = json.loads(built.read_text())
             rows[system]["index_mb"] = round(directory_size(out / f"build-{system}") / 1e6, 1)
         cold = cold_query({system: out / f"build-{system}" for system in systems}, args.runs)
         for system in systems:
