@@ -8,7 +8,6 @@ module names are resolved here, lazily, to the modules that hold the classes tod
 from __future__ import annotations
 
 import importlib
-import importlib.abc
 import importlib.util
 import sys
 
@@ -20,8 +19,12 @@ MOVED = {
 }
 
 
-class MovedModuleFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    """Answers an import of an old module path with the module at its new path."""
+class MovedModuleFinder:
+    """Answers an import of an old module path with the module at its new path.
+
+    A meta path finder and loader by its methods (importing ``importlib.abc``
+    for the base classes would load ``importlib.resources`` and ``tempfile``
+    into every process)."""
 
     def find_spec(self, fullname, path=None, target=None):
         if fullname not in MOVED:
