@@ -221,8 +221,8 @@ class Scorer:
         ids = np.frombuffer(postings.ids, dtype=np.int64)
         frequencies = np.frombuffer(postings.weights, dtype=np.float32)
         if ids.size:
-            reader = stats.reader
-            idf = log(stats.size / (reader.doc_frequency(term.fieldname, term.text) + 1)) + 1
+            # Whoosh's document frequency counts deleted documents too: the postings' length.
+            idf = log(stats.size / (ids.size + 1)) + 1
             avg = stats.searcher.avg_field_length(term.fieldname) or 1
             head = term.fieldname == "head"
             B = weights.head_B if head else weights.B

@@ -147,8 +147,10 @@ def evidence(
     word found in the index (a word in no document, a typo, names nothing);
     proximity and coverage need two words."""
     ordered = sorted(docnums)
-    reader = postings.reader
-    sizes = [sum(reader.doc_frequency("body", lemma) for lemma in lemmas) for lemmas in concepts]
+    # Document frequencies as the posting lists' lengths: these lists are read
+    # below anyway (usually already decoded by the scorer), where each
+    # doc_frequency call looks the word up again in every segment's term table.
+    sizes = [sum(len(postings.postings("body", lemma).ids) for lemma in lemmas) for lemmas in concepts]
     present = [index for index, size in enumerate(sizes) if size]
     subject = min(present, key=sizes.__getitem__) if present else None
     # One query word needs only its first mention in the body.
