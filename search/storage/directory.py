@@ -17,7 +17,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter
+from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter, W3TermInfo, W3TermsReader
+from whoosh.reading import TermNotFound
 from whoosh.index import FileIndex
 
 from search.storage import lemma_table
@@ -127,11 +128,66 @@ class Codec(W3Codec):
 
         return GroupedFieldWriter(self, storage, segment)
 
+    def terms_reader(self, storage, segment):
+        name = segment.make_filename(self.TERMS_EXT)
+        postfile = segment.open_file(storage, self.POSTS_EXT)
+        return _TermsReader(self, storage.open_file(name), storage.file_length(name), postfile)
+
     def postings_writer(self, dbfile, byteids=False):
         return _PostingsWriter(
             dbfile, blocklimit=self._blocklimit, byteids=byteids, compression=self._compression,
             inlinelimit=self._inlinelimit,
         )
+
+
+# Term entries a segment's term table keeps once read (about 200 bytes each).
+TERM_ENTRIES_KEPT = 20_000
+
+
+class _TermsReader(W3TermsReader):
+    """Whoosh 3's term table, keeping the entries it has read: a query looks
+    each of its words up several times (planning, scoring, re-ranking, in
+    every segment), and each lookup is a few small reads of the hash file."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self._entries: dict[bytes, W3TermInfo | None] = {}
+
+    def _entry(self, fieldname: str, tbytes: bytes) -> "W3TermInfo | None":
+        key = self._keycoder(fieldname, tbytes)
+        try:
+            return self._entries[key]
+        except KeyError:
+            pass
+        try:
+            found = W3TermInfo.from_bytes(self._tindex[key])
+        except KeyError:
+            found = None
+        if len(self._entries) >= TERM_ENTRIES_KEPT:
+            self._entries.clear()
+        self._entries[key] = found
+        return found
+
+    def __contains__(self, term) -> bool:
+        return self._entry(*term) is not None
+
+    def term_info(self, fieldname, tbytes):
+        found = self._entry(fieldname, tbytes)
+        if found is None:
+            raise TermNotFound(f"No term {fieldname}:{tbytes!r}")
+        return found
+
+    def frequency(self, fieldname, tbytes):
+        found = self._entry(fieldname, tbytes)
+        if found is None:
+            raise KeyError(tbytes)  # as Whoosh's own reader raises
+        return found.weight()
+
+    def doc_frequency(self, fieldname, tbytes):
+        found = self._entry(fieldname, tbytes)
+        if found is None:
+            raise KeyError(tbytes)
+        return found.doc_frequency()
 
 
 # Blocks of fewer postings than this are written uncompressed: zlib makes a
