@@ -39,6 +39,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import re
 import statistics
 import sys
 import time
@@ -58,6 +59,7 @@ from search.ranking import rerank as ranking  # noqa: E402
 
 COLLECTIONS = ("md", "ng", "wn", "tg")
 SHIP_TOLERANCE = 0.01  # no family may lose more than 1 %
+QUOTES = re.compile("[\"«»„“”]")
 TIE = 0.005  # settings within 0.5 % of the best count as tied (a family mean's standard error here is several %)
 
 # Settings of one query shape (fields of ranking.Profile) and global ones
@@ -67,13 +69,14 @@ GLOBAL_SETTINGS = {
     "frequent": (querying, "FREQUENT_WORD_SHARE"),
     "synonym": (thesaurus, "SYNONYM_WEIGHT"),
     "related": (thesaurus, "RELATED_WEIGHT"),
+    "rarity": (ranking, "COVERAGE_BY_RARITY"),
 }
 
 PLAIN = {"B": 0.75, "K1": 1.2, "head_B": 0.75, "head_weight": 0.0, "proximity": 0.0, "coverage": 0.0,
-         "early": 0.0, "frequent": 2.0, "synonym": 0.5, "related": 0.3}
+         "early": 0.0, "frequent": 2.0, "synonym": 0.5, "related": 0.3, "rarity": False}
 # What main shipped before issue 15, for every query.
 OLD = {"B": 0.9, "K1": 0.8, "head_B": 0.3, "head_weight": 1.0, "proximity": 0.5, "coverage": 1.0,
-       "early": 0.03, "frequent": 0.5, "synonym": 0.5, "related": 0.3}
+       "early": 0.03, "frequent": 0.5, "synonym": 0.5, "related": 0.3, "rarity": False}
 
 
 def measure_for(family: str):
@@ -198,6 +201,7 @@ class Protocol:
         self.collections = collections
         self.texts = {qid: text for c in collections for qid, text in c.queries}
         self._cache: dict[tuple[str, bool], dict[str, float]] = {}
+        self._rarest: dict[str, float] | None = None
 
     def baseline(self, name: str, judged_only: bool = False) -> dict[str, float]:
         key = (name, judged_only)
@@ -217,13 +221,36 @@ class Protocol:
             self._cache[key] = values
         return self._cache[key]
 
-    def configured(self, configuration: dict[str, dict], judged_only: bool = False) -> dict[str, float]:
-        """Per-query scores, each query under the settings of its shape."""
+    def configured(self, configuration: dict[str, dict], judged_only: bool = False, shape_of=None) -> dict[str, float]:
+        """Per-query scores, each query under the settings of its shape
+        (``shape_of(qid)``, by default the engine's rule on its text)."""
+        shape_of = shape_of or self.shape
         values = {}
         for shape, settings in configuration.items():
             scores = self.engine(settings, judged_only)
-            values.update({q: v for q, v in scores.items() if ranking.query_shape(self.texts[q]) == shape})
+            values.update({q: v for q, v in scores.items() if shape_of(q) == shape})
         return values
+
+    def shape(self, qid: str) -> str:
+        return ranking.query_shape(self.texts[qid])
+
+    def rarest_share(self) -> dict[str, float]:
+        """Per query: the share of its collection's documents holding its
+        rarest word (1.0 for a query with no word in the index)."""
+        if self._rarest is None:
+            from search.query.planner import plan_query
+
+            self._rarest = {}
+            for collection in self.collections:
+                engine = collection.system("engine")
+                reader = engine.ix.searcher().reader()
+                total = max(reader.doc_count(), 1)
+                for qid, text in collection.queries:
+                    plan = plan_query(text, "any", engine.ix.ambiguity, reader)
+                    sizes = [sum(reader.doc_frequency("body", lemma) for lemma in lemmas) for lemmas in plan.concepts]
+                    present = [size for size in sizes if size]
+                    self._rarest[qid] = min(present) / total if present else 1.0
+        return self._rarest
 
 
 def mean_over(scores: dict[str, float], families: list[str] | None = None) -> float:
@@ -244,7 +271,7 @@ def grid_settings() -> list[dict]:
     (K1 1.2, every re-ranking factor on), then K1 and each re-ranking factor
     varied around the middle; the frequent-word drop stays on throughout
     (a query-speed measure, tried on its own afterwards)."""
-    base = dict(PLAIN, frequent=0.5, coverage=1.0, proximity=0.5, early=0.03)
+    base = dict(PLAIN, frequent=0.5, coverage=1.0, proximity=0.5, early=0.03, rarity=True)
     candidates = [dict(PLAIN), dict(OLD)]
     for b, head in itertools.product((0.5, 0.75, 0.9), (0.0, 0.5, 1.0)):
         candidates.append(dict(base, B=b, head_weight=head, head_B=0.3 if head else 0.75))
@@ -287,6 +314,42 @@ def best_by_shape(protocol: Protocol, candidates: list[dict], families: list[str
     return chosen
 
 
+# Settings every shape shares under the shared-BM25 rule: the first-stage
+# model and the global switches. Only the head field and the re-ranking
+# factors may differ by shape.
+SHARED_KEYS = ("B", "K1", *GLOBAL_SETTINGS)
+
+
+def best_shared(protocol: Protocol, candidates: list[dict], families: list[str]) -> dict[str, dict]:
+    """The pair of per-shape settings (from ``candidates``) with the same
+    BM25 B and K1 and global switches for every shape, maximising the mean
+    over ``families``; among pairs within TIE of the best, the one with the
+    fewest departures from plain BM25. Sharing the first stage means short
+    queries' B and K1 are chosen on every family, not on the one or two
+    that hold nearly all short queries."""
+    sizes: dict[str, int] = {}
+    for qid in protocol.texts:
+        sizes[family_of(qid)] = sizes.get(family_of(qid), 0) + 1
+    # Each setting's contribution to each family's mean, from each shape's queries.
+    parts = []
+    for settings in candidates:
+        part = {shape: dict.fromkeys(families, 0.0) for shape in ranking.QUERY_SHAPES}
+        for qid, value in protocol.engine(settings).items():
+            family = family_of(qid)
+            if family in families:
+                part[protocol.shape(qid)][family] += value / sizes[family]
+        parts.append(part)
+    pairs = []
+    for (i, short), (j, long) in itertools.product(enumerate(candidates), repeat=2):
+        if any(short[key] != long[key] for key in SHARED_KEYS):
+            continue
+        mean = statistics.fmean(parts[i]["short"][f] + parts[j]["long"][f] for f in families)
+        pairs.append((mean, departures(short) + departures(long), i, j))
+    top = max(mean for mean, *_ in pairs)
+    _, _, i, j = min((cost, -mean, i, j) for mean, cost, i, j in pairs if mean >= top * (1 - TIE))
+    return {"short": candidates[i], "long": candidates[j]}
+
+
 def knob_checks(configuration: dict[str, dict]) -> list[tuple[str, dict[str, dict]]]:
     """One constant of ``configuration`` changed at a time, for every shape:
     what each constant is worth, judged by the shipping rule."""
@@ -307,6 +370,7 @@ def knob_checks(configuration: dict[str, dict]) -> list[tuple[str, dict[str, dic
         ("first mention x2", scaled("early", 2)),
         ("proximity x2", scaled("proximity", 2)),
         ("coverage x0.5", scaled("coverage", 0.5)),
+        ("coverage by word count, not rarity", changed(rarity=False)),
     ]
     return checks
 
@@ -333,6 +397,24 @@ def print_checks(protocol: "Protocol", families: list[str], best: dict[str, dict
             scores = family_scores(protocol.configured(best))
         finally:
             ranking.SHORT_QUERY_WORDS = saved
+        rows.append((f"{label} ({verdict(scores, chosen)})", scores))
+    # Shapes by the rarity of the words and by quotes (a rule needs the index's
+    # document frequencies, so these are tried here before any is built in).
+    rarest = protocol.rarest_share()
+    words = {qid: len(ranking._WORD.findall(text)) for qid, text in protocol.texts.items()}
+    quoted = {qid: bool(QUOTES.search(text)) for qid, text in protocol.texts.items()}
+    rules = (
+        ("short also: 3-4 words with a word in < 0.5 % of documents",
+         lambda q: "short" if words[q] <= 2 or (words[q] <= 4 and rarest[q] < 0.005) else "long"),
+        ("short only with a word in < 1 % of documents (common topics long)",
+         lambda q: "short" if words[q] <= 2 and rarest[q] < 0.01 else "long"),
+        ("short only with a word in >= 1 % of documents (rare names long)",
+         lambda q: "short" if words[q] <= 2 and rarest[q] >= 0.01 else "long"),
+        ("quoted queries long", lambda q: "long" if quoted[q] else protocol.shape(q)),
+        ("quoted queries short", lambda q: "short" if quoted[q] else protocol.shape(q)),
+    )
+    for label, rule in rules:
+        scores = family_scores(protocol.configured(best, shape_of=rule))
         rows.append((f"{label} ({verdict(scores, chosen)})", scores))
     print_rows("Each constant of the best configuration re-decided (ships: would replace it; "
                "tie: passes the rule by less than TIE, not adopted)", families, rows)
@@ -389,6 +471,7 @@ def main(argv: list[str] | None = None) -> None:
         candidates = grid_settings()
         best = best_by_shape(protocol, candidates, families)
         configurations.append(("best on all families", best))
+        configurations.append(("best on all families, shared BM25", best_shared(protocol, candidates, families)))
     for judged_only in (False, True):
         rows = [(name, family_scores(protocol.baseline(name, judged_only))) for name in ("plain", "snowball")]
         rows = [(f"Whoosh {name}", scores) for name, scores in rows]
@@ -402,19 +485,21 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.sweep:
         print_checks(protocol, families, best)
-        rows = []
-        for held_out in collections:
-            others = [f for f in families if f not in held_out.families]
-            chosen = best_by_shape(protocol, candidates, others)
-            scores = family_scores(protocol.configured(chosen))
-            print(f"held out {held_out.name}: chosen on {', '.join(others)}: {describe(chosen)}")
-            rows.append((f"{held_out.name} held out", {f: scores[f] for f in held_out.families}))
-        merged = {f: s for _, scores in rows for f, s in scores.items()}
-        rows.append(("all held-out scores", merged))
-        for name, scores in (("as shipped", family_scores(protocol.configured(shipped))),
-                             ("Whoosh snowball", family_scores(protocol.baseline("snowball")))):
-            rows.append((name, scores))
-        print_rows("Leave one collection out (each row: settings chosen on the other collections)", families, rows)
+        for rule_name, rule in (("each shape on its own", best_by_shape), ("shared BM25", best_shared)):
+            rows = []
+            for held_out in collections:
+                others = [f for f in families if f not in held_out.families]
+                chosen = rule(protocol, candidates, others)
+                scores = family_scores(protocol.configured(chosen))
+                print(f"[{rule_name}] held out {held_out.name}: chosen on {', '.join(others)}: {describe(chosen)}")
+                rows.append((f"{held_out.name} held out", {f: scores[f] for f in held_out.families}))
+            merged = {f: s for _, scores in rows for f, s in scores.items()}
+            rows.append(("all held-out scores", merged))
+            for name, scores in (("as shipped", family_scores(protocol.configured(shipped))),
+                                 ("Whoosh snowball", family_scores(protocol.baseline("snowball")))):
+                rows.append((name, scores))
+            print_rows(f"Leave one collection out, choice rule: {rule_name} "
+                       "(each row: settings chosen on the other collections)", families, rows)
     for collection in collections:
         collection.close()
     print(f"\nTotal time {time.perf_counter() - started:.0f}s")

@@ -47,3 +47,33 @@ def test_a_noise_sized_gain_is_a_tie_not_a_change():
     assert protocol.verdict({"a": 0.501, "b": 0.80}, current) == "tie"
     assert protocol.verdict({"a": 0.55, "b": 0.80}, current) == "ships"
     assert protocol.verdict({"a": 0.60, "b": 0.70}, current) == "no"
+
+
+class _FakeProtocol:
+    """Per-query scores of each candidate setting, without any index."""
+
+    def __init__(self, texts, scores):
+        self.texts, self.scores = texts, scores
+
+    def engine(self, settings):
+        return self.scores[settings["B"], settings["head_weight"]]
+
+    def shape(self, qid):
+        return protocol.ranking.query_shape(self.texts[qid])
+
+
+def test_shared_bm25_pairs_shapes_only_with_the_same_b_and_k1():
+    texts = {"t-tag-0": "иран", "t-headline-0": "визит министра в Иран"}
+    strong, flat, flat_head = (dict(protocol.PLAIN, B=0.9), dict(protocol.PLAIN),
+                               dict(protocol.PLAIN, head_weight=0.5))
+    scores = {
+        (0.9, 0.0): {"t-tag-0": 0.9, "t-headline-0": 0.1},  # B 0.9: best for the short query only
+        (0.75, 0.0): {"t-tag-0": 0.5, "t-headline-0": 0.5},
+        (0.75, 0.5): {"t-tag-0": 0.4, "t-headline-0": 0.7},  # the head: best for the long one
+    }
+    fake = _FakeProtocol(texts, scores)
+    chosen = protocol.best_shared(fake, [strong, flat, flat_head], ["t-tag", "t-headline"])
+    # B 0.9 for short with B 0.75 for long would score 0.8; it is not allowed.
+    assert chosen == {"short": flat, "long": flat_head}
+    by_shape = protocol.best_by_shape(fake, [strong, flat, flat_head], ["t-tag", "t-headline"])
+    assert by_shape == {"short": strong, "long": flat_head}
