@@ -3,7 +3,7 @@
 Usage, from the repo root (after ``bench/families.py``)::
 
     .venv/bin/python bench/protocol.py [--family-dir bench/out/families] [--out bench/out/protocol]
-                                       [--sweep] [--procs 2]
+                                       [--sweep] [--procs 2] [--differ FAMILY]
 
 Each collection of ``bench/families.py`` gets one engine index and two
 baseline indexes (plain and Snowball Whoosh), built once and cached. The
@@ -448,6 +448,16 @@ def print_rows(title: str, families: list[str], rows: list[tuple[str, dict[str, 
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths))))
 
 
+def print_differences(protocol: Protocol, shipped: dict[str, dict], family: str) -> None:
+    """Each query of ``family`` scored differently as shipped and by Snowball:
+    where to look for what a family loses."""
+    engine, snowball = protocol.configured(shipped), protocol.baseline("snowball")
+    print(f"{family}: queries scored differently (as shipped, Snowball)")
+    for qid, text in sorted(protocol.texts.items()):
+        if family_of(qid) == family and abs(engine[qid] - snowball[qid]) > 1e-9:
+            print(f"{qid}  {engine[qid]:.3f}  {snowball[qid]:.3f}  {text}")
+
+
 def describe(configuration: dict[str, dict]) -> str:
     parts = []
     for shape, settings in configuration.items():
@@ -467,6 +477,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "protocol")
     parser.add_argument("--procs", type=int, default=2)
     parser.add_argument("--sweep", action="store_true", help="search the grid and run leave-one-collection-out")
+    parser.add_argument("--differ", metavar="FAMILY", help="list FAMILY's queries that the engine as shipped "
+                        "and Snowball score differently")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     collections = [Collection(args.family_dir / name, args.out, args.procs) for name in COLLECTIONS
@@ -479,6 +491,9 @@ def main(argv: list[str] | None = None) -> None:
     old = {shape: OLD for shape in ranking.QUERY_SHAPES}
     plain = {shape: PLAIN for shape in ranking.QUERY_SHAPES}
 
+    if args.differ:
+        print_differences(protocol, shipped, args.differ)
+        return
     configurations = [("plain engine", plain), ("before issue 15", old), ("as shipped", shipped)]
     if args.sweep:
         candidates = grid_settings()

@@ -77,3 +77,17 @@ def test_shared_bm25_pairs_shapes_only_with_the_same_b_and_k1():
     assert chosen == {"short": flat, "long": flat_head}
     by_shape = protocol.best_by_shape(fake, [strong, flat, flat_head], ["t-tag", "t-headline"])
     assert by_shape == {"short": strong, "long": flat_head}
+
+
+def test_differences_list_only_the_family_s_queries_scored_differently(capsys):
+    class Fake(_FakeProtocol):
+        def configured(self, configuration):
+            return {"t-headline-0": 0.5, "t-headline-1": 1.0, "u-headline-0": 0.2}
+
+        def baseline(self, name):
+            return {"t-headline-0": 1.0, "t-headline-1": 1.0, "u-headline-0": 1.0}
+
+    texts = {"t-headline-0": "визит министра", "t-headline-1": "переговоры в Иране", "u-headline-0": "выборы"}
+    protocol.print_differences(Fake(texts, {}), {}, "t-headline")
+    lines = capsys.readouterr().out.splitlines()[1:]
+    assert lines == ["t-headline-0  0.500  1.000  визит министра"]
