@@ -91,3 +91,20 @@ def test_differences_list_only_the_family_s_queries_scored_differently(capsys):
     protocol.print_differences(Fake(texts, {}), {}, "t-headline")
     lines = capsys.readouterr().out.splitlines()[1:]
     assert lines == ["t-headline-0  0.500  1.000  визит министра"]
+
+
+def test_learned_ranker_trains_only_on_judged_candidates(collection):
+    import numpy as np
+
+    from bench import ltr
+
+    features = {
+        "xx-tag-000": (["u", "b", "a"], np.zeros((3, len(ltr.FEATURES)))),
+        "xx-headline-000": (["u", "c"], np.zeros((2, len(ltr.FEATURES)))),
+    }
+    found = ltr.labelled(collection, features)
+    ids, _, labels, judged = found["xx-tag-000"]
+    assert ids == ["u", "b", "a"]  # every candidate is still ranked
+    assert labels.tolist() == [0.0, 1.0, 0.0] and judged.tolist() == [False, True, True]
+    _, _, labels, judged = found["xx-headline-000"]
+    assert labels.tolist() == [0.0, 1.0] and judged.all()  # a known-item family judges every document
