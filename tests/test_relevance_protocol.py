@@ -108,3 +108,20 @@ def test_learned_ranker_trains_only_on_judged_candidates(collection):
     assert labels.tolist() == [0.0, 1.0, 0.0] and judged.tolist() == [False, True, True]
     _, _, labels, judged = found["xx-headline-000"]
     assert labels.tolist() == [0.0, 1.0] and judged.all()  # a known-item family judges every document
+
+
+def test_the_rule_shares_the_re_ranking_factors_too():
+    texts = {"t-tag-0": "иран", "t-headline-0": "визит министра в Иран"}
+    flat, near = dict(protocol.PLAIN), dict(protocol.PLAIN, proximity=0.5)
+
+    class Fake(_FakeProtocol):
+        def engine(self, settings):
+            return self.scores[settings["proximity"]]
+
+    scores = {0.0: {"t-tag-0": 0.6, "t-headline-0": 0.4}, 0.5: {"t-tag-0": 0.5, "t-headline-0": 0.7}}
+    fake = Fake(texts, scores)
+    families = ["t-tag", "t-headline"]
+    # Proximity on for long queries only would score best, but shapes share it.
+    assert protocol.best_shared(fake, [flat, near], families) == {"short": near, "long": near}
+    assert protocol.best_shared(fake, [flat, near], families, shared=protocol.SHARED_BM25_KEYS) == {
+        "short": flat, "long": near}

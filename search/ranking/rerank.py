@@ -68,7 +68,8 @@ SHORT_QUERY_WORDS = 2
 # collections (bench/FAMILIES.md). A topic query wants plain BM25 over the
 # body (the head, a copy of the title and lead, only rewards short
 # documents); a long query wants the head at half weight and no first-mention
-# factor (its subject is not one word).
+# factor (its subject is not one word). Everything else is shared by rule
+# (bench/protocol.py, best_shared): fewer free settings held out better.
 PROFILES = {
     "short": Profile(B=0.75, K1=1.2, head_B=0.75, head_weight=0.0, proximity=0.5, coverage=1.0, early=0.03),
     "long": Profile(B=0.75, K1=1.2, head_B=0.3, head_weight=0.5, proximity=0.5, coverage=1.0, early=0.0),
