@@ -174,7 +174,7 @@ def evidence(
                         found[docnum].first = min(found[docnum].first, positions[0])
     if len(concepts) >= 2:
         spread = len(concepts) - 1
-        weights = _concept_weights(sizes, reader.doc_count_all())
+        weights = _concept_weights(sizes, postings.reader.doc_count_all())
         total = sum(weights) or 1.0
         for docnum, occurrences in per_doc.items():
             found[docnum].proximity = (best_window(occurrences, len(concepts), PROXIMITY_WINDOW) - 1) / spread
