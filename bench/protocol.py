@@ -3,7 +3,7 @@
 Usage, from the repo root (after ``bench/families.py``)::
 
     .venv/bin/python bench/protocol.py [--family-dir bench/out/families] [--out bench/out/protocol]
-                                       [--sweep] [--procs 2]
+                                       [--sweep] [--procs 2] [--differ FAMILY]
 
 Each collection of ``bench/families.py`` gets one engine index and two
 baseline indexes (plain and Snowball Whoosh), built once and cached. The
@@ -25,7 +25,14 @@ Printed:
   the ranked list before scoring; it differs only for tag families);
 - the leave-one-collection-out table: for each collection, the configuration
   that maximises the mean over the *other* collections' families, scored on
-  the held-out collection's families;
+  the held-out collection's families; once per choice rule: ``best_shared``
+  (the rule: every shape shares BM25's B and K1 and the proximity and
+  coverage factors, only the head field and the first-mention factor differ
+  by shape; near-ties go to plain BM25), the same with only B and K1 shared
+  (near-ties to plain BM25, or to the best worst family), and
+  ``best_by_shape`` (each shape chosen on its own, the first rule);
+- each constant of the best configuration re-decided, and other shape rules
+  (word counts, the rarest word's document share, quotes);
 - the shipping rule: a configuration ships only if it raises the mean over
   families and loses more than 1 % on none, against the shipped one.
 
@@ -39,6 +46,7 @@ import dataclasses
 import hashlib
 import itertools
 import json
+import re
 import statistics
 import sys
 import time
@@ -58,6 +66,7 @@ from search.ranking import rerank as ranking  # noqa: E402
 
 COLLECTIONS = ("md", "ng", "wn", "tg")
 SHIP_TOLERANCE = 0.01  # no family may lose more than 1 %
+QUOTES = re.compile("[\"«»„“”]")
 TIE = 0.005  # settings within 0.5 % of the best count as tied (a family mean's standard error here is several %)
 
 # Settings of one query shape (fields of ranking.Profile) and global ones
@@ -67,13 +76,14 @@ GLOBAL_SETTINGS = {
     "frequent": (querying, "FREQUENT_WORD_SHARE"),
     "synonym": (thesaurus, "SYNONYM_WEIGHT"),
     "related": (thesaurus, "RELATED_WEIGHT"),
+    "rarity": (ranking, "COVERAGE_BY_RARITY"),
 }
 
 PLAIN = {"B": 0.75, "K1": 1.2, "head_B": 0.75, "head_weight": 0.0, "proximity": 0.0, "coverage": 0.0,
-         "early": 0.0, "frequent": 2.0, "synonym": 0.5, "related": 0.3}
+         "early": 0.0, "frequent": 2.0, "synonym": 0.5, "related": 0.3, "rarity": False}
 # What main shipped before issue 15, for every query.
 OLD = {"B": 0.9, "K1": 0.8, "head_B": 0.3, "head_weight": 1.0, "proximity": 0.5, "coverage": 1.0,
-       "early": 0.03, "frequent": 0.5, "synonym": 0.5, "related": 0.3}
+       "early": 0.03, "frequent": 0.5, "synonym": 0.5, "related": 0.3, "rarity": False}
 
 
 def measure_for(family: str):
@@ -198,6 +208,7 @@ class Protocol:
         self.collections = collections
         self.texts = {qid: text for c in collections for qid, text in c.queries}
         self._cache: dict[tuple[str, bool], dict[str, float]] = {}
+        self._rarest: dict[str, float] | None = None
 
     def baseline(self, name: str, judged_only: bool = False) -> dict[str, float]:
         key = (name, judged_only)
@@ -217,13 +228,36 @@ class Protocol:
             self._cache[key] = values
         return self._cache[key]
 
-    def configured(self, configuration: dict[str, dict], judged_only: bool = False) -> dict[str, float]:
-        """Per-query scores, each query under the settings of its shape."""
+    def configured(self, configuration: dict[str, dict], judged_only: bool = False, shape_of=None) -> dict[str, float]:
+        """Per-query scores, each query under the settings of its shape
+        (``shape_of(qid)``, by default the engine's rule on its text)."""
+        shape_of = shape_of or self.shape
         values = {}
         for shape, settings in configuration.items():
             scores = self.engine(settings, judged_only)
-            values.update({q: v for q, v in scores.items() if ranking.query_shape(self.texts[q]) == shape})
+            values.update({q: v for q, v in scores.items() if shape_of(q) == shape})
         return values
+
+    def shape(self, qid: str) -> str:
+        return ranking.query_shape(self.texts[qid])
+
+    def rarest_share(self) -> dict[str, float]:
+        """Per query: the share of its collection's documents holding its
+        rarest word (1.0 for a query with no word in the index)."""
+        if self._rarest is None:
+            from search.query.planner import plan_query
+
+            self._rarest = {}
+            for collection in self.collections:
+                engine = collection.system("engine")
+                reader = engine.ix.searcher().reader()
+                total = max(reader.doc_count(), 1)
+                for qid, text in collection.queries:
+                    plan = plan_query(text, "any", engine.ix.ambiguity, reader)
+                    sizes = [sum(reader.doc_frequency("body", lemma) for lemma in lemmas) for lemmas in plan.concepts]
+                    present = [size for size in sizes if size]
+                    self._rarest[qid] = min(present) / total if present else 1.0
+        return self._rarest
 
 
 def mean_over(scores: dict[str, float], families: list[str] | None = None) -> float:
@@ -244,7 +278,7 @@ def grid_settings() -> list[dict]:
     (K1 1.2, every re-ranking factor on), then K1 and each re-ranking factor
     varied around the middle; the frequent-word drop stays on throughout
     (a query-speed measure, tried on its own afterwards)."""
-    base = dict(PLAIN, frequent=0.5, coverage=1.0, proximity=0.5, early=0.03)
+    base = dict(PLAIN, frequent=0.5, coverage=1.0, proximity=0.5, early=0.03, rarity=True)
     candidates = [dict(PLAIN), dict(OLD)]
     for b, head in itertools.product((0.5, 0.75, 0.9), (0.0, 0.5, 1.0)):
         candidates.append(dict(base, B=b, head_weight=head, head_B=0.3 if head else 0.75))
@@ -287,6 +321,56 @@ def best_by_shape(protocol: Protocol, candidates: list[dict], families: list[str
     return chosen
 
 
+# Settings every shape shares under the choice rule: the first-stage model,
+# the proximity and coverage factors and the global switches. Only what has
+# a reason to differ by shape may: the head field (it rewards short
+# documents, which topics do not want) and the first-mention factor (a
+# topic's subject is one word, a headline's is not).
+SHARED_KEYS = ("B", "K1", "proximity", "coverage", *GLOBAL_SETTINGS)
+# The rule before: only BM25 and the global switches shared.
+SHARED_BM25_KEYS = ("B", "K1", *GLOBAL_SETTINGS)
+
+
+def best_shared(
+    protocol: Protocol, candidates: list[dict], families: list[str], tie_break: str = "plain",
+    shared: tuple[str, ...] = SHARED_KEYS,
+) -> dict[str, dict]:
+    """The pair of per-shape settings (from ``candidates``) that agree on
+    every ``shared`` setting, maximising the mean over ``families``. A shared
+    setting is chosen on every family, not on the one or two that hold nearly
+    all queries of one shape. Among pairs within TIE of the best mean,
+    ``tie_break`` takes the one with the fewest departures from plain BM25
+    (``plain``) or the one whose worst family fares best against plain BM25
+    (``worst``)."""
+    sizes: dict[str, int] = {}
+    for qid in protocol.texts:
+        sizes[family_of(qid)] = sizes.get(family_of(qid), 0) + 1
+    # Each setting's contribution to each family's mean, from each shape's queries.
+    parts = []
+    for settings in candidates:
+        part = {shape: dict.fromkeys(families, 0.0) for shape in ranking.QUERY_SHAPES}
+        for qid, value in protocol.engine(settings).items():
+            family = family_of(qid)
+            if family in families:
+                part[protocol.shape(qid)][family] += value / sizes[family]
+        parts.append(part)
+    plain = next((i for i, settings in enumerate(candidates) if settings == PLAIN), None)
+    pairs = []
+    for (i, short), (j, long) in itertools.product(enumerate(candidates), repeat=2):
+        if any(short[key] != long[key] for key in shared):
+            continue
+        scores = {f: parts[i]["short"][f] + parts[j]["long"][f] for f in families}
+        if tie_break == "worst" and plain is not None:
+            base = {f: parts[plain]["short"][f] + parts[plain]["long"][f] for f in families}
+            cost = -min((scores[f] - base[f]) / base[f] for f in families if base[f])
+        else:
+            cost = departures(short) + departures(long)
+        pairs.append((statistics.fmean(scores.values()), cost, i, j))
+    top = max(mean for mean, *_ in pairs)
+    _, _, i, j = min((cost, -mean, i, j) for mean, cost, i, j in pairs if mean >= top * (1 - TIE))
+    return {"short": candidates[i], "long": candidates[j]}
+
+
 def knob_checks(configuration: dict[str, dict]) -> list[tuple[str, dict[str, dict]]]:
     """One constant of ``configuration`` changed at a time, for every shape:
     what each constant is worth, judged by the shipping rule."""
@@ -307,6 +391,7 @@ def knob_checks(configuration: dict[str, dict]) -> list[tuple[str, dict[str, dic
         ("first mention x2", scaled("early", 2)),
         ("proximity x2", scaled("proximity", 2)),
         ("coverage x0.5", scaled("coverage", 0.5)),
+        ("coverage by word count, not rarity", changed(rarity=False)),
     ]
     return checks
 
@@ -334,6 +419,24 @@ def print_checks(protocol: "Protocol", families: list[str], best: dict[str, dict
         finally:
             ranking.SHORT_QUERY_WORDS = saved
         rows.append((f"{label} ({verdict(scores, chosen)})", scores))
+    # Shapes by the rarity of the words and by quotes (a rule needs the index's
+    # document frequencies, so these are tried here before any is built in).
+    rarest = protocol.rarest_share()
+    words = {qid: len(ranking._WORD.findall(text)) for qid, text in protocol.texts.items()}
+    quoted = {qid: bool(QUOTES.search(text)) for qid, text in protocol.texts.items()}
+    rules = (
+        ("short also: 3-4 words with a word in < 0.5 % of documents",
+         lambda q: "short" if words[q] <= 2 or (words[q] <= 4 and rarest[q] < 0.005) else "long"),
+        ("short only with a word in < 1 % of documents (common topics long)",
+         lambda q: "short" if words[q] <= 2 and rarest[q] < 0.01 else "long"),
+        ("short only with a word in >= 1 % of documents (rare names long)",
+         lambda q: "short" if words[q] <= 2 and rarest[q] >= 0.01 else "long"),
+        ("quoted queries long", lambda q: "long" if quoted[q] else protocol.shape(q)),
+        ("quoted queries short", lambda q: "short" if quoted[q] else protocol.shape(q)),
+    )
+    for label, rule in rules:
+        scores = family_scores(protocol.configured(best, shape_of=rule))
+        rows.append((f"{label} ({verdict(scores, chosen)})", scores))
     print_rows("Each constant of the best configuration re-decided (ships: would replace it; "
                "tie: passes the rule by less than TIE, not adopted)", families, rows)
 
@@ -351,6 +454,16 @@ def print_rows(title: str, families: list[str], rows: list[tuple[str, dict[str, 
     print("  ".join("-" * w for w in widths))
     for line in lines:
         print("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(line, widths))))
+
+
+def print_differences(protocol: Protocol, shipped: dict[str, dict], family: str) -> None:
+    """Each query of ``family`` scored differently as shipped and by Snowball:
+    where to look for what a family loses."""
+    engine, snowball = protocol.configured(shipped), protocol.baseline("snowball")
+    print(f"{family}: queries scored differently (as shipped, Snowball)")
+    for qid, text in sorted(protocol.texts.items()):
+        if family_of(qid) == family and abs(engine[qid] - snowball[qid]) > 1e-9:
+            print(f"{qid}  {engine[qid]:.3f}  {snowball[qid]:.3f}  {text}")
 
 
 def describe(configuration: dict[str, dict]) -> str:
@@ -372,6 +485,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "protocol")
     parser.add_argument("--procs", type=int, default=2)
     parser.add_argument("--sweep", action="store_true", help="search the grid and run leave-one-collection-out")
+    parser.add_argument("--differ", metavar="FAMILY", help="list FAMILY's queries that the engine as shipped "
+                        "and Snowball score differently")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     collections = [Collection(args.family_dir / name, args.out, args.procs) for name in COLLECTIONS
@@ -384,11 +499,16 @@ def main(argv: list[str] | None = None) -> None:
     old = {shape: OLD for shape in ranking.QUERY_SHAPES}
     plain = {shape: PLAIN for shape in ranking.QUERY_SHAPES}
 
+    if args.differ:
+        print_differences(protocol, shipped, args.differ)
+        return
     configurations = [("plain engine", plain), ("before issue 15", old), ("as shipped", shipped)]
     if args.sweep:
         candidates = grid_settings()
-        best = best_by_shape(protocol, candidates, families)
+        best = best_shared(protocol, candidates, families)
         configurations.append(("best on all families", best))
+        configurations.append(("best on all families, each shape on its own",
+                               best_by_shape(protocol, candidates, families)))
     for judged_only in (False, True):
         rows = [(name, family_scores(protocol.baseline(name, judged_only))) for name in ("plain", "snowball")]
         rows = [(f"Whoosh {name}", scores) for name, scores in rows]
@@ -402,19 +522,26 @@ def main(argv: list[str] | None = None) -> None:
 
     if args.sweep:
         print_checks(protocol, families, best)
-        rows = []
-        for held_out in collections:
-            others = [f for f in families if f not in held_out.families]
-            chosen = best_by_shape(protocol, candidates, others)
-            scores = family_scores(protocol.configured(chosen))
-            print(f"held out {held_out.name}: chosen on {', '.join(others)}: {describe(chosen)}")
-            rows.append((f"{held_out.name} held out", {f: scores[f] for f in held_out.families}))
-        merged = {f: s for _, scores in rows for f, s in scores.items()}
-        rows.append(("all held-out scores", merged))
-        for name, scores in (("as shipped", family_scores(protocol.configured(shipped))),
-                             ("Whoosh snowball", family_scores(protocol.baseline("snowball")))):
-            rows.append((name, scores))
-        print_rows("Leave one collection out (each row: settings chosen on the other collections)", families, rows)
+        rules = (("only head and first mention by shape (the rule)", best_shared),
+                 ("BM25 shared, re-ranking by shape", lambda p, c, f: best_shared(p, c, f, shared=SHARED_BM25_KEYS)),
+                 ("BM25 shared, re-ranking by shape, ties to the best worst family",
+                  lambda p, c, f: best_shared(p, c, f, tie_break="worst", shared=SHARED_BM25_KEYS)),
+                 ("each shape on its own", best_by_shape))
+        for rule_name, rule in rules:
+            rows = []
+            for held_out in collections:
+                others = [f for f in families if f not in held_out.families]
+                chosen = rule(protocol, candidates, others)
+                scores = family_scores(protocol.configured(chosen))
+                print(f"[{rule_name}] held out {held_out.name}: chosen on {', '.join(others)}: {describe(chosen)}")
+                rows.append((f"{held_out.name} held out", {f: scores[f] for f in held_out.families}))
+            merged = {f: s for _, scores in rows for f, s in scores.items()}
+            rows.append(("all held-out scores", merged))
+            for name, scores in (("as shipped", family_scores(protocol.configured(shipped))),
+                                 ("Whoosh snowball", family_scores(protocol.baseline("snowball")))):
+                rows.append((name, scores))
+            print_rows(f"Leave one collection out, choice rule: {rule_name} "
+                       "(each row: settings chosen on the other collections)", families, rows)
     for collection in collections:
         collection.close()
     print(f"\nTotal time {time.perf_counter() - started:.0f}s")

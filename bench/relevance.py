@@ -60,7 +60,8 @@ from whoosh import query as wq  # noqa: E402
 from whoosh.qparser import MultifieldParser, OrGroup  # noqa: E402
 
 from bench._common import baseline_schema, query_words  # noqa: E402
-from search import Index, ranking  # noqa: E402
+from search import Index  # noqa: E402
+from search.ranking import rerank as ranking  # noqa: E402
 from search.corpus import CorpusReader  # noqa: E402
 from search.errors import SearchError  # noqa: E402
 

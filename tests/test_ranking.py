@@ -116,3 +116,40 @@ def test_each_query_is_ranked_with_the_constants_of_its_shape(fresh_index, monke
     monkeypatch.setattr(ranking, "PROFILES", {"short": strong, "long": none})
     assert ids(fresh_index.search("Иран", match="any"))[0] == "short"
     assert ids(fresh_index.search("Иран доклад отчёт", match="any"))[0] == "long"
+
+
+def _evidence_of(index, concepts):
+    searcher = index.searcher()
+    docnum = {searcher.stored_fields(n)["id"]: n for n in range(searcher.doc_count_all())}
+    found = evidence(PostingReader(searcher.reader()), list(docnum.values()), concepts)
+    return {doc_id: found[n] for doc_id, n in docnum.items()}
+
+
+def test_coverage_counts_a_rare_word_for_more_than_a_common_one(fresh_index):
+    """«Токио» is in one document, «визит» in four: holding the rare name
+    covers more of the query than holding the common word."""
+    fresh_index.add(
+        [
+            {"id": "rare", "body": "Итоги в Токио."},
+            {"id": "common", "body": "Визит завершён."},
+            *({"id": f"other{n}", "body": "Визит министра."} for n in range(3)),
+        ]
+    )
+    found = _evidence_of(fresh_index, [frozenset({"визит"}), frozenset({"токио"})])
+    assert found["rare"].coverage > 0.5 > found["common"].coverage
+
+
+def test_coverage_by_word_count_when_rarity_is_off(fresh_index, monkeypatch):
+    from search.ranking import rerank
+
+    monkeypatch.setattr(rerank, "COVERAGE_BY_RARITY", False)
+    fresh_index.add([{"id": "rare", "body": "Итоги в Токио."}, {"id": "common", "body": "Визит завершён."},
+                     {"id": "other", "body": "Визит министра."}])
+    found = _evidence_of(fresh_index, [frozenset({"визит"}), frozenset({"токио"})])
+    assert found["rare"].coverage == found["common"].coverage == 0.5
+
+
+def test_a_word_in_no_document_does_not_lower_coverage(fresh_index):
+    fresh_index.add([{"id": "both", "body": "Визит в Токио."}, {"id": "none", "body": "Итоги."}])
+    found = _evidence_of(fresh_index, [frozenset({"xyzqq"}), frozenset({"визит"}), frozenset({"токио"})])
+    assert found["both"].coverage == 1.0

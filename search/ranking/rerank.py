@@ -17,6 +17,7 @@ judged query families from four collections.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -36,6 +37,10 @@ RERANK_DEPTH = 100
 PROXIMITY_WINDOW = 8
 # Where a document with no query word in its title or body is taken to mention it.
 NOT_MENTIONED = 10_000
+# Coverage counts each query word by its rarity (IDF), not as one of n: a
+# document holding the rare name of a headline but not its common words is
+# closer to it than one holding the common words only (see evidence()).
+COVERAGE_BY_RARITY = True
 RECENCY_WEIGHT = 0.5
 RECENCY_HALF_LIFE_DAYS = 365.0
 
@@ -63,7 +68,8 @@ SHORT_QUERY_WORDS = 2
 # collections (bench/FAMILIES.md). A topic query wants plain BM25 over the
 # body (the head, a copy of the title and lead, only rewards short
 # documents); a long query wants the head at half weight and no first-mention
-# factor (its subject is not one word).
+# factor (its subject is not one word). Everything else is shared by rule
+# (bench/protocol.py, best_shared): fewer free settings held out better.
 PROFILES = {
     "short": Profile(B=0.75, K1=1.2, head_B=0.75, head_weight=0.0, proximity=0.5, coverage=1.0, early=0.03),
     "long": Profile(B=0.75, K1=1.2, head_B=0.3, head_weight=0.5, proximity=0.5, coverage=1.0, early=0.0),
@@ -136,7 +142,7 @@ class Evidence:
     """What the positions of the query words say about one document."""
 
     proximity: float = 0.0  # share of the query words in its tightest window, 0–1
-    coverage: float = 0.0  # share of the query words it contains, 0–1
+    coverage: float = 0.0  # share of the query words it contains (by rarity, see COVERAGE_BY_RARITY), 0–1
     first: int = NOT_MENTIONED  # body position of the query's subject; 0 in the title
 
 
@@ -170,10 +176,21 @@ def evidence(
                         found[docnum].first = min(found[docnum].first, positions[0])
     if len(concepts) >= 2:
         spread = len(concepts) - 1
+        weights = _concept_weights(sizes, postings.reader.doc_count_all())
+        total = sum(weights) or 1.0
         for docnum, occurrences in per_doc.items():
             found[docnum].proximity = (best_window(occurrences, len(concepts), PROXIMITY_WINDOW) - 1) / spread
-            found[docnum].coverage = len({concept for _, concept in occurrences}) / len(concepts)
+            found[docnum].coverage = sum(weights[c] for c in {concept for _, concept in occurrences}) / total
     return found
+
+
+def _concept_weights(sizes: list[int], documents: int) -> list[float]:
+    """How much each query word counts towards coverage: its BM25 IDF (as
+    Whoosh computes it) with COVERAGE_BY_RARITY, else 1 each. With rarity,
+    a word in no document (a typo) weighs nothing: no candidate holds it."""
+    if not COVERAGE_BY_RARITY:
+        return [1.0] * len(sizes)
+    return [math.log(max(documents, 1) / (size + 1)) + 1 if size else 0.0 for size in sizes]
 
 
 def recency(searcher: Searcher, docnums: list[int]) -> dict[int, float]:
