@@ -131,3 +131,24 @@ def test_large_builds_hash_the_indexed_documents_with_the_same_groups(tmp_path, 
             groups.append({doc: ix.document(doc)["dup_group"] for doc in (f"d{n}" for n in range(len(bodies)))})
     assert groups[0] == groups[1]
     assert sum(1 for doc, group in groups[0].items() if group != doc) >= 5
+
+
+def test_indexed_signatures_are_the_live_documents_stored_ones(fresh_index):
+    """The matrix read from a segment's column in one piece: short texts (no
+    signature) and deleted documents left out, every other row its document's own."""
+    import numpy as np
+
+    from search.indexer.duplicates import DTYPE
+    from search.indexer.writer import _segment_signatures
+
+    bodies = {f"d{n}": (OTHER if n % 3 else BASE) + f" Номер {n}." if n % 4 else "Коротко." for n in range(12)}
+    fresh_index.add([{"id": key, "body": body} for key, body in bodies.items()])
+    fresh_index.delete(["d5", "d6"])
+    reader = fresh_index.searcher().reader()
+    (segment, _), = reader.leaf_readers()
+    numbers, matrix = _segment_signatures(segment)
+    ids = [segment.stored_fields(int(n))["id"] for n in numbers]
+    expected = [key for key in bodies if signature(bodies[key]) and key not in ("d5", "d6")]
+    assert sorted(ids) == sorted(expected)
+    for key, row in zip(ids, matrix):
+        assert np.array_equal(row, np.frombuffer(signature(bodies[key]), dtype=DTYPE))

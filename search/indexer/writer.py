@@ -210,7 +210,8 @@ def _segment_signatures(segment) -> tuple[Any, Any]:
     colfile, base, size = perdoc._get_column_file("minhash")  # a file of its own, closed here
     try:
         lengths, offsets = _varbytes_lengths(colfile, base, size, count)
-        live = lengths == SIGNATURE_BYTES
+        signed = lengths == SIGNATURE_BYTES
+        live = signed.copy()
         if segment.has_deletions():
             live[list(segment.deleted_docs_set)] = False
         numbers = np.flatnonzero(live)
@@ -220,6 +221,13 @@ def _segment_signatures(segment) -> tuple[Any, Any]:
         data = np.frombuffer(colfile.get(base, end), dtype=np.uint8)
     finally:
         colfile.close()
+    if np.all(signed | (lengths == 0)):
+        # Every value is a signature or empty: the data is the signatures one
+        # after the other, a matrix as it stands (no gather of every byte).
+        stored = np.flatnonzero(signed)
+        stored = stored[stored <= numbers[-1]]
+        matrix = data[: stored.size * SIGNATURE_BYTES].view(DTYPE).reshape(stored.size, NUM_PERM)
+        return numbers.astype(np.int64), matrix[live[stored]]
     picked = data[offsets[numbers][:, None] + np.arange(SIGNATURE_BYTES)]
     return numbers.astype(np.int64), picked.view(DTYPE).reshape(len(numbers), NUM_PERM)
 
