@@ -351,6 +351,7 @@ def test_posting_lists_find_the_same_documents_as_whoosh(bundled, text):
     ones through Whoosh's matchers. Forced here on the bundled index."""
     from search.ranking import fastscore
     from search.retrieval.matching import matching_documents
+    from search.storage.postings import PostingReader
 
     with Index.open(bundled) as ix:
         searcher = ix.searcher()
@@ -361,6 +362,26 @@ def test_posting_lists_find_the_same_documents_as_whoosh(bundled, text):
             assert whoosh.docnums and sorted(fast.docnums) == sorted(whoosh.docnums)
             if order != "relevance":
                 assert fast.docnums == whoosh.docnums
+                # The posting reader alone (no scorer, so no numpy) finds them too.
+                plain = matching_documents(searcher, text, ix.ambiguity, order=order, postings=PostingReader(searcher.reader()))
+                assert plain.docnums == whoosh.docnums
+
+
+def test_posting_lists_leave_deleted_documents_out(bundled, tmp_path):
+    import shutil
+
+    from search.retrieval.matching import matching_documents
+    from search.storage.postings import PostingReader
+
+    copy = tmp_path / "index"
+    shutil.copytree(bundled, copy)
+    with Index.open(copy) as ix:
+        before = len(matching_documents(ix.searcher(), "Лавров", ix.ambiguity, order="index"))
+        assert ix.delete([hit.id for hit in ix.search("Лавров", limit=3)]) == 3
+        searcher = ix.searcher()
+        whoosh = matching_documents(searcher, "Лавров", ix.ambiguity, order="index")
+        plain = matching_documents(searcher, "Лавров", ix.ambiguity, order="index", postings=PostingReader(searcher.reader()))
+        assert plain.docnums == whoosh.docnums and len(plain) == before - 3
 
 
 # -- the fast paths of `terms` ------------------------------------------------
