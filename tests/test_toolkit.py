@@ -484,3 +484,33 @@ def test_significant_terms_are_those_of_a_straightforward_count(bundled, query):
             assert [year for year, _, _ in got.years] == [year for year, _ in years]
             assert all(_same_top(terms, ranked, 15) for (_, _, terms), (_, ranked) in zip(got.years, years))
         table.close()
+
+
+def test_document_frequencies_read_from_the_term_files_are_whooshs(bundled, tmp_path):
+    """Every term of every field, and terms that are not there, on an index
+    of several segments with deletions."""
+    import shutil
+
+    from search.corpus import CorpusReader
+    from search.storage.term_frequencies import DocumentFrequencies
+
+    copy = tmp_path / "index"
+    shutil.copytree(bundled, copy)
+    more = tmp_path / "more.jsonl"
+    more.write_text("".join(
+        json.dumps({"id": f"more-{n}", "title": f"Визит {n}", "date": "2024-05-0{n}", "source": "mid.ru",
+                    "body": f"Лавров провёл переговоры о визите номер {n}; чай, церемония."}, ensure_ascii=False) + "\n"
+        for n in range(1, 4)
+    ), encoding="utf-8")
+    with Index.open(copy) as ix:
+        ix.add(CorpusReader([more]))  # a second segment
+        assert ix.delete([hit.id for hit in ix.search("Лавров", limit=2)]) == 2
+        reader = ix.searcher().reader()
+        assert len(reader.leaf_readers()) > 1 and any(segment.has_deletions() for segment, _ in reader.leaf_readers())
+        for field in ("body", "head", "exact"):
+            frequency = DocumentFrequencies(reader, field)
+            assert frequency._segments  # read from the files, not through Whoosh
+            terms = [term.decode("utf-8") for term in reader.lexicon(field)]
+            assert len(terms) > 100
+            for term in terms + ["несуществующееслово", "", "x" * 300]:
+                assert frequency(term) == reader.doc_frequency(field, term), (field, term)

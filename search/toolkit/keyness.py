@@ -32,7 +32,9 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import queue
 import re
+import threading
 from collections import Counter, defaultdict
 from itertools import chain
 from dataclasses import dataclass, field
@@ -40,6 +42,7 @@ from typing import Any, Callable, Iterable
 
 from whoosh.searching import Searcher
 
+from search.storage.term_frequencies import DocumentFrequencies
 from search.text.analysis import strip_ignorable
 from search.text.letters import letter_runs
 from search.retrieval.matching import MatchingSet, year_of
@@ -52,6 +55,8 @@ MAX_TOP = 1000
 # A term in fewer of the set's documents is not reported: one or two
 # documents say nothing about a topic's vocabulary.
 MIN_DOCUMENTS = 3
+# New forms a lookup in the lemma table (a 1,000-document set has some 55,000).
+LOOKUP_BATCH = 5000
 # Function words beyond the query language's: the pronouns and determiners a
 # lemmatised text is full of.
 FUNCTION_LEMMAS = STOP_WORDS | frozenset(
@@ -156,10 +161,11 @@ def significant_terms(
                 by_year[year].append(document_lemmas)
         per_year = {year: _counts(lemma_names, by_year[year]) for year in year_sizes}
     frequencies: dict[str, int] = {}
+    document_frequency = DocumentFrequencies(reader, "body")
 
     def in_index(term: str) -> int:
         if term not in frequencies:
-            frequencies[term] = reader.doc_frequency("body", term)
+            frequencies[term] = document_frequency(term)
         return frequencies[term]
 
     result = KeyTerms(found.plan.text, len(found.docnums), index_documents, by=by, undated=undated,
@@ -215,29 +221,41 @@ def _document_lemmas(
     in that list.
 
     Each body's distinct forms are numbered as soon as it is split, while its
-    words are fresh in memory; the forms of all documents are then lemmatised
-    together (one lookup in the lemma table for the lot, pymorphy3 only for
-    forms the table lacks), and every document's form numbers become lemma
-    numbers through a list. No string is looked up twice.
+    words are fresh in memory. The lemma table is asked about new forms a
+    batch at a time on a thread of its own while the next bodies are split
+    (SQLite lets go of the interpreter while it searches); without a table,
+    the forms of all documents are lemmatised together at the end. Then every
+    document's form numbers become lemma numbers through a list: no string
+    is looked up twice.
     """
     form_number: defaultdict[str, int] = defaultdict(itertools.count().__next__)  # a new form gets the next number
     number = form_number.__getitem__
     forms_by_doc: list[list[int]] = []
-    for docnum in docnums:
-        body = searcher.stored_fields(docnum).get("body", "")
-        if _IGNORABLE.search(body):
-            body = strip_ignorable(body)
-        forms_by_doc.append(list(map(number, set(letter_runs(body.lower().replace("ё", "е"))))))
-    form_list = list(form_number)  # by number
-    if lookup is not None:
-        # The table holds every word form of the index: a form it lacks is
-        # no index word (this scan splits words at digits, the index does
-        # not: «2019года»), so it counts for no lemma ("", dropped later).
-        lemma_of = lookup(form_list)
-        joined = list(map(lemma_of.get, form_list, itertools.repeat("")))
-    else:
-        lemma_of = {form: " ".join(found) for form, found in known_lemmas(form_list, policy).items()}
-        joined = [lemma_of[form] if form in lemma_of else " ".join(lemmas(form, policy)) for form in form_list]
+    table = _BackgroundLookups(lookup) if lookup is not None else None
+    try:
+        sent = 0  # forms handed to the table so far
+        for docnum in docnums:
+            body = searcher.stored_fields(docnum).get("body", "")
+            if _IGNORABLE.search(body):
+                body = strip_ignorable(body)
+            forms_by_doc.append(list(map(number, set(letter_runs(body.lower().replace("ё", "е"))))))
+            if table is not None and len(form_number) - sent >= LOOKUP_BATCH:
+                table.send(list(itertools.islice(form_number, sent, None)))
+                sent = len(form_number)
+        form_list = list(form_number)  # by number
+        if table is not None:
+            table.send(form_list[sent:])
+            # The table holds every word form of the index: a form it lacks is
+            # no index word (this scan splits words at digits, the index does
+            # not: «2019года»), so it counts for no lemma ("", dropped later).
+            lemma_of = table.found()
+            joined = list(map(lemma_of.get, form_list, itertools.repeat("")))
+        else:
+            lemma_of = {form: " ".join(found) for form, found in known_lemmas(form_list, policy).items()}
+            joined = [lemma_of[form] if form in lemma_of else " ".join(lemmas(form, policy)) for form in form_list]
+    finally:
+        if table is not None:
+            table.stop()
     # A form's lemmas as stored, joined by spaces: under «top» that is the
     # lemma itself; a form with several («all») stands for each of them.
     distinct = list(dict.fromkeys(joined))
@@ -251,3 +269,40 @@ def _document_lemmas(
     return lemma_names, [
         set(chain.from_iterable(map(lemmas_of_form.__getitem__, forms))) for forms in forms_by_doc
     ]
+
+
+class _BackgroundLookups:
+    """Batches of forms looked up one after another on a thread of their own,
+    the answers merged; an error of a lookup is raised by :meth:`found`."""
+
+    def __init__(self, lookup: Callable[[list[str]], dict[str, str]]):
+        self._lookup = lookup
+        self._batches: queue.SimpleQueue[list[str] | None] = queue.SimpleQueue()
+        self._found: dict[str, str] = {}
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="lemma-lookups", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while (batch := self._batches.get()) is not None:
+            if self._error is None and batch:
+                try:
+                    self._found.update(self._lookup(batch))
+                except BaseException as error:  # handed to the caller by found()
+                    self._error = error
+
+    def send(self, forms: list[str]) -> None:
+        self._batches.put(forms)
+
+    def stop(self) -> None:
+        """Wait for the batches sent so far; the thread ends."""
+        if self._thread.is_alive():
+            self._batches.put(None)
+            self._thread.join()
+
+    def found(self) -> dict[str, str]:
+        """The lemmas of every form sent (those the table has)."""
+        self.stop()
+        if self._error is not None:
+            raise self._error
+        return self._found
