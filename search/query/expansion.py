@@ -19,8 +19,6 @@ import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable, Iterator
 
-from rapidfuzz.distance import OSA
-
 from search.limits import MAX_EXPANSIONS, MAX_WORD_LENGTH, SCAN_CHECK_EVERY, Deadline, unlimited
 
 if TYPE_CHECKING:
@@ -167,6 +165,8 @@ def close_words(
     neighbouring letters counting as one edit) that share its first
     ``prefix_length`` letters (at least one: a typo in the first letter is
     rare, and the pass then reads a small part of the word list)."""
+    from rapidfuzz.distance import OSA  # here: 10 ms to import, and few queries are fuzzy
+
     prefix = word[: max(1, prefix_length)]
     length = len(word)
 
@@ -182,4 +182,6 @@ def close_words(
 
 def distance(a: str, b: str) -> int:
     """Edits between two words, a swap of neighbouring letters counting as one."""
+    from rapidfuzz.distance import OSA
+
     return OSA.distance(a, b)
