@@ -549,6 +549,7 @@ class Index:
             scorer = fastscore.Scorer(fastscore.Statistics(searcher))
             if searcher is self._searcher:
                 self._fast = scorer
+                self._plain_postings = None  # one kept posting reader (and cache) at a time
             return scorer
 
     def _postings(self, searcher: Searcher):
