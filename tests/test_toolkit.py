@@ -290,6 +290,19 @@ def test_document_lemmas_count_a_document_once_per_lemma_also_with_several_lemma
     assert _document_lemmas(_Bodies({}), [], "all", lambda forms: {})[0] == []
 
 
+def test_a_failed_lemma_lookup_is_raised_to_the_caller_and_its_thread_ends():
+    import sqlite3
+    import threading
+
+    def failing(forms):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    bodies = {n: f"Слово{n} и другое слово номер {n}" for n in range(3)}
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        _document_lemmas(_Bodies(bodies), [0, 1, 2], "top", failing)
+    assert not [thread for thread in threading.enumerate() if thread.name == "lemma-lookups"]
+
+
 def test_terms_cli_table_json_and_csv(runner, topical):
     table = run(runner, "terms", "Япония", "--index", topical)
     assert table.exit_code == 0
@@ -466,23 +479,33 @@ def _same_top(got: list[KeyTerm], ranked: list[tuple[float, str, int, int]], top
 
 
 @pytest.mark.parametrize("query", ["Япония", "министр", "визит OR переговоры"])
-def test_significant_terms_are_those_of_a_straightforward_count(bundled, query):
+@pytest.mark.parametrize("batch", [5000, 50])  # forms a lemma-table lookup: one batch, or many
+def test_significant_terms_are_those_of_a_straightforward_count(bundled, query, batch, monkeypatch):
     from search.retrieval.matching import matching_documents
     from search.storage.lemma_table import LemmaTable
     from search.text.morphology import lemmas
+    from search.toolkit import keyness
 
+    monkeypatch.setattr(keyness, "LOOKUP_BATCH", batch)
     with Index.open(bundled) as ix:
         searcher = ix.searcher()
         found = matching_documents(searcher, query, ix.ambiguity, order="index")
         assert len(found) >= 5
         table = LemmaTable(ix._lemma_table_path())
         stored = lambda form: tuple(" ".join(table.lookup(form) or ("",)).split(" "))  # noqa: E731
-        for lookup, lemmas_of in ((table.lemma_strings, stored), (None, lambda form: lemmas(form, ix.ambiguity))):
+        batches: list[int] = []
+
+        def counted(forms):
+            batches.append(len(forms))
+            return table.lemma_strings(forms)
+
+        for lookup, lemmas_of in ((counted, stored), (None, lambda form: lemmas(form, ix.ambiguity))):
             got = significant_terms(searcher, found, ix.ambiguity, 15, "year", lookup)
             overall, years = _straightforward_terms(searcher, found, lemmas_of, "year")
             assert got.terms and _same_top(got.terms, overall, 15)
             assert [year for year, _, _ in got.years] == [year for year, _ in years]
             assert all(_same_top(terms, ranked, 15) for (_, _, terms), (_, ranked) in zip(got.years, years))
+        assert (len([size for size in batches if size]) > 3) == (batch == 50)
         table.close()
 
 
