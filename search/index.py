@@ -79,6 +79,7 @@ class Index:
         self._ix = whoosh_index
         self._searcher: Searcher | None = None
         self._fast = None
+        self._plain_postings = None  # (searcher, its PostingReader) without a scorer
         self._lemmas_in_use = False
         # Guards the fields above; held only to look up or switch them, never during a search.
         self._lock = threading.RLock()
@@ -145,6 +146,7 @@ class Index:
                 self._retire(self._searcher)
                 self._searcher = None
                 self._fast = None
+                self._plain_postings = None
 
     def __enter__(self) -> "Index":
         return self
@@ -395,6 +397,7 @@ class Index:
             self._retire(self._searcher)
             self._searcher = None
             self._fast = None
+            self._plain_postings = None
 
     def _retire(self, searcher: Searcher) -> None:
         """Close ``searcher`` now, or when the searches running on it end."""
@@ -546,7 +549,28 @@ class Index:
             scorer = fastscore.Scorer(fastscore.Statistics(searcher))
             if searcher is self._searcher:
                 self._fast = scorer
+                self._plain_postings = None  # one kept posting reader (and cache) at a time
             return scorer
+
+    def _postings(self, searcher: Searcher):
+        """A posting reader for this searcher, to find a query's documents
+        without ranking them: the vectorised scorer's if it is loaded (its
+        decoded lists are kept), else one of its own, kept the same way. It
+        needs no numpy, which takes a fresh process 0.1 s to import. None on
+        small indexes, as for the scorer."""
+        if searcher.doc_count_all() < FAST_SCORING_MIN_DOCS:
+            return None
+        from search.storage.postings import PostingReader
+
+        with self._lock:
+            if self._fast is not None and self._fast.stats.searcher is searcher:
+                return self._fast.stats.posting_reader
+            if self._plain_postings is not None and self._plain_postings[0] is searcher:
+                return self._plain_postings[1]
+            reader = PostingReader(searcher.reader())
+            if searcher is self._searcher:
+                self._plain_postings = (searcher, reader)
+            return reader
 
     def show(self, doc_id: str, query: str | None = None, synonyms: bool = True) -> DocumentView:
         """The whole document ``doc_id``, with ``query``'s matches highlighted.
@@ -616,7 +640,8 @@ class Index:
             until=date_bound(until, end=True),
             synonyms=synonyms,
             order=order,
-            scorer=self._scorer(searcher),
+            scorer=self._scorer(searcher) if order == "relevance" else None,
+            postings=self._postings(searcher),
         )
 
     def export(

@@ -10,10 +10,21 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from search import Index
 from search.cli import main
-from search.toolkit.keyness import FUNCTION_LEMMAS, KeyTerm, _document_lemmas, _top_terms, log_likelihood
+from search.retrieval.matching import year_of
+from search.text.analysis import strip_ignorable
+from search.toolkit.keyness import (
+    FUNCTION_LEMMAS,
+    KeyTerm,
+    _document_lemmas,
+    _top_terms,
+    log_likelihood,
+    significant_terms,
+)
 from search.retrieval.snippets import Matcher, highlight_all
 
 from conftest import build_index
@@ -270,13 +281,26 @@ class _Bodies:
 def test_document_lemmas_count_a_document_once_per_lemma_also_with_several_lemmas_a_form():
     bodies = {7: "Чай и чая, чай.", 3: "Чаем 2019года x", 5: "Нет ого"}
     table = {"чай": "чай", "чая": "чай", "чаем": "чай напиток", "года": "год", "нет": "нет"}  # no «ого»
-    names, positions, ids = _document_lemmas(
+    names, lemmas_by_doc = _document_lemmas(
         _Bodies(bodies), [7, 3, 5], "all", lambda forms: {form: table[form] for form in forms if form in table}
     )
-    pairs = sorted((position, names[number]) for position, number in zip(positions.tolist(), ids.tolist()))
+    pairs = sorted((position, names[number]) for position, numbers in enumerate(lemmas_by_doc) for number in numbers)
     # One-letter words are no words; a form the table lacks counts for no lemma ("").
     assert pairs == [(0, "чай"), (1, "год"), (1, "напиток"), (1, "чай"), (2, ""), (2, "нет")]
     assert _document_lemmas(_Bodies({}), [], "all", lambda forms: {})[0] == []
+
+
+def test_a_failed_lemma_lookup_is_raised_to_the_caller_and_its_thread_ends():
+    import sqlite3
+    import threading
+
+    def failing(forms):
+        raise sqlite3.OperationalError("disk I/O error")
+
+    bodies = {n: f"Слово{n} и другое слово номер {n}" for n in range(3)}
+    with pytest.raises(sqlite3.OperationalError, match="disk I/O error"):
+        _document_lemmas(_Bodies(bodies), [0, 1, 2], "top", failing)
+    assert not [thread for thread in threading.enumerate() if thread.name == "lemma-lookups"]
 
 
 def test_terms_cli_table_json_and_csv(runner, topical):
@@ -340,6 +364,7 @@ def test_posting_lists_find_the_same_documents_as_whoosh(bundled, text):
     ones through Whoosh's matchers. Forced here on the bundled index."""
     from search.ranking import fastscore
     from search.retrieval.matching import matching_documents
+    from search.storage.postings import PostingReader
 
     with Index.open(bundled) as ix:
         searcher = ix.searcher()
@@ -350,3 +375,165 @@ def test_posting_lists_find_the_same_documents_as_whoosh(bundled, text):
             assert whoosh.docnums and sorted(fast.docnums) == sorted(whoosh.docnums)
             if order != "relevance":
                 assert fast.docnums == whoosh.docnums
+                # The posting reader alone (no scorer, so no numpy) finds them too.
+                plain = matching_documents(searcher, text, ix.ambiguity, order=order, postings=PostingReader(searcher.reader()))
+                assert plain.docnums == whoosh.docnums
+
+
+def test_posting_lists_leave_deleted_documents_out(bundled, tmp_path):
+    import shutil
+
+    from search.retrieval.matching import matching_documents
+    from search.storage.postings import PostingReader
+
+    copy = tmp_path / "index"
+    shutil.copytree(bundled, copy)
+    with Index.open(copy) as ix:
+        before = len(matching_documents(ix.searcher(), "Лавров", ix.ambiguity, order="index"))
+        assert ix.delete([hit.id for hit in ix.search("Лавров", limit=3)]) == 3
+        searcher = ix.searcher()
+        whoosh = matching_documents(searcher, "Лавров", ix.ambiguity, order="index")
+        plain = matching_documents(searcher, "Лавров", ix.ambiguity, order="index", postings=PostingReader(searcher.reader()))
+        assert plain.docnums == whoosh.docnums and len(plain) == before - 3
+
+
+# -- the fast paths of `terms` ------------------------------------------------
+
+
+def test_letter_runs_are_the_patterns_runs_for_every_character():
+    """The ranges stand for exactly the letters of the pattern: each character
+    of the Basic Multilingual Plane doubled, alone and between two letters."""
+    from search.text.letters import LETTER_RUNS, letter_runs
+
+    every = [chr(code) for code in range(0x10000)]
+    assert letter_runs(" ".join(c * 2 for c in every)) == LETTER_RUNS.findall(" ".join(c * 2 for c in every))
+    assert letter_runs("".join(f"аб{c}вг " for c in every)) == LETTER_RUNS.findall("".join(f"аб{c}вг " for c in every))
+
+
+@given(st.text(alphabet=st.characters(), max_size=200))
+@settings(max_examples=300, deadline=None)
+def test_letter_runs_of_any_text_are_the_patterns_runs(text):
+    from search.text.letters import LETTER_RUNS, letter_runs
+
+    for variant in (text, text + "😀", "\U00020000" + text):  # beyond the BMP: the pattern's own way
+        assert letter_runs(variant) == LETTER_RUNS.findall(variant)
+
+
+def test_bulk_lemma_lookup_through_json_and_through_parameters_agree(tmp_path):
+    from search.storage.lemma_table import LemmaTable, update
+
+    path = tmp_path / "lemmas.sqlite"
+    forms = ["визит", "визита", "министра", "переговоры", "японию", "стали", "ёлка", 'кавычка"', "обрат\\ный"]
+    update(path, forms, "all")
+    asked = [*forms, "неизвестноеслово", *(f"слово{n}" for n in range(30_000))]  # past one batch
+    table = LemmaTable(path)
+    by_json = table.lemma_strings(asked)
+    table._json = False  # as an SQLite without JSON functions answers
+    by_parameters = table.lemma_strings(asked)
+    expected = {form: " ".join(table.lookup(form)) for form in forms}
+    assert by_json == by_parameters == expected
+    assert table.lemma_strings([]) == {}
+    table.close()
+
+
+def _straightforward_terms(searcher, found, lemmas_of, by):
+    """Every candidate key term the plain way, overall and each year's:
+    every word of every body lemmatised on its own, a set of lemmas a
+    document, each candidate's index frequency looked up and scored, sorted."""
+    def scored(documents: list[int]) -> list[tuple[str, int, int]]:
+        counts: Counter[str] = Counter()
+        for docnum in documents:
+            body = strip_ignorable(searcher.stored_fields(docnum).get("body", "")).lower().replace("ё", "е")
+            counts.update({lemma for word in re.findall(r"[^\W\d_]{2,}", body) for lemma in lemmas_of(word)})
+        n, total = len(documents), searcher.doc_count()
+        ranked = []
+        for term, a in counts.items():
+            if a < 3 or term in excluded:
+                continue
+            b = searcher.reader().doc_frequency("body", term) - a
+            if a * (total - n) > b * n:
+                ranked.append((-log_likelihood(a, n, b, total - n), term, a, a + b))
+        return sorted(ranked)
+
+    excluded = FUNCTION_LEMMAS | found.plan.terms.lemmas | found.plan.terms.forms | {""}
+    overall = scored(found.docnums)
+    years = sorted({year_of(searcher, d) for d in found.docnums} - {None}) if by else []
+    return overall, [(year, scored([d for d in found.docnums if year_of(searcher, d) == year])) for year in years]
+
+
+def _same_top(got: list[KeyTerm], ranked: list[tuple[float, str, int, int]], top: int) -> bool:
+    """``got`` is the ``top`` of ``ranked`` (minus score, term, documents,
+    index documents; sorted): the same scores, and the same terms but where
+    several tie at the cut, where any of them will do."""
+    expected = ranked[:top]
+    if [round(t.score, 9) for t in got] != [round(-score, 9) for score, *_ in expected]:
+        return False
+    if not expected:
+        return True
+    cut = expected[-1][0]
+    tied = {(term, a, df) for score, term, a, df in ranked if math.isclose(score, cut)}
+    return all(
+        (t.term, t.documents, t.index_documents) in tied if math.isclose(score, cut) else (t.term, t.documents, t.index_documents) == (term, a, df)
+        for t, (score, term, a, df) in zip(got, expected)
+    )
+
+
+@pytest.mark.parametrize("query", ["Япония", "министр", "визит OR переговоры"])
+@pytest.mark.parametrize("batch", [5000, 50])  # forms a lemma-table lookup: one batch, or many
+def test_significant_terms_are_those_of_a_straightforward_count(bundled, query, batch, monkeypatch):
+    from search.retrieval.matching import matching_documents
+    from search.storage.lemma_table import LemmaTable
+    from search.text.morphology import lemmas
+    from search.toolkit import keyness
+
+    monkeypatch.setattr(keyness, "LOOKUP_BATCH", batch)
+    with Index.open(bundled) as ix:
+        searcher = ix.searcher()
+        found = matching_documents(searcher, query, ix.ambiguity, order="index")
+        assert len(found) >= 5
+        table = LemmaTable(ix._lemma_table_path())
+        stored = lambda form: tuple(" ".join(table.lookup(form) or ("",)).split(" "))  # noqa: E731
+        batches: list[int] = []
+
+        def counted(forms):
+            batches.append(len(forms))
+            return table.lemma_strings(forms)
+
+        for lookup, lemmas_of in ((counted, stored), (None, lambda form: lemmas(form, ix.ambiguity))):
+            got = significant_terms(searcher, found, ix.ambiguity, 15, "year", lookup)
+            overall, years = _straightforward_terms(searcher, found, lemmas_of, "year")
+            assert got.terms and _same_top(got.terms, overall, 15)
+            assert [year for year, _, _ in got.years] == [year for year, _ in years]
+            assert all(_same_top(terms, ranked, 15) for (_, _, terms), (_, ranked) in zip(got.years, years))
+        assert (len([size for size in batches if size]) > 3) == (batch == 50)
+        table.close()
+
+
+def test_document_frequencies_read_from_the_term_files_are_whooshs(bundled, tmp_path):
+    """Every term of every field, and terms that are not there, on an index
+    of several segments with deletions."""
+    import shutil
+
+    from search.corpus import CorpusReader
+    from search.storage.term_frequencies import DocumentFrequencies
+
+    copy = tmp_path / "index"
+    shutil.copytree(bundled, copy)
+    more = tmp_path / "more.jsonl"
+    more.write_text("".join(
+        json.dumps({"id": f"more-{n}", "title": f"Визит {n}", "date": "2024-05-0{n}", "source": "mid.ru",
+                    "body": f"Лавров провёл переговоры о визите номер {n}; чай, церемония."}, ensure_ascii=False) + "\n"
+        for n in range(1, 4)
+    ), encoding="utf-8")
+    with Index.open(copy) as ix:
+        ix.add(CorpusReader([more]))  # a second segment
+        assert ix.delete([hit.id for hit in ix.search("Лавров", limit=2)]) == 2
+        reader = ix.searcher().reader()
+        assert len(reader.leaf_readers()) > 1 and any(segment.has_deletions() for segment, _ in reader.leaf_readers())
+        for field in ("body", "head", "exact"):
+            frequency = DocumentFrequencies(reader, field)
+            assert frequency._segments  # read from the files, not through Whoosh
+            terms = [term.decode("utf-8") for term in reader.lexicon(field)]
+            assert len(terms) > 100
+            for term in terms + ["несуществующееслово", "", "x" * 300]:
+                assert frequency(term) == reader.doc_frequency(field, term), (field, term)

@@ -165,7 +165,7 @@ def close_words(
     neighbouring letters counting as one edit) that share its first
     ``prefix_length`` letters (at least one: a typo in the first letter is
     rare, and the pass then reads a small part of the word list)."""
-    from rapidfuzz.distance import OSA  # only fuzzy words and suggestions need it (import ~15 ms)
+    from rapidfuzz.distance import OSA  # only fuzzy words and suggestions need it (import ~10 ms)
 
     prefix = word[: max(1, prefix_length)]
     length = len(word)

@@ -46,13 +46,16 @@ def matching_documents(
     synonyms: bool = True,
     order: str = "newest",
     scorer=None,
+    postings=None,
 ) -> MatchingSet:
     """Every live document matching ``text``, in ``order``: ``newest`` or
     ``oldest`` first (undated last), ``relevance`` (BM25F, no re-ranking) or
-    ``index`` (document number, the cheapest). ``scorer``: the index's
-    :class:`search.ranking.fastscore.Scorer`, which finds the documents of a plain
-    word query with numpy (Whoosh's matchers otherwise: several times slower
-    for an AND of frequent words)."""
+    ``index`` (document number, the cheapest). ``postings``: the index's
+    :class:`search.storage.postings.PostingReader`, which finds the documents
+    of a plain word query from its posting lists (Whoosh's matchers
+    otherwise: several times slower for an AND of frequent words);
+    ``scorer``: its :class:`search.ranking.fastscore.Scorer`, which ranks them
+    for ``relevance`` with numpy (and lends its posting reader)."""
     if order not in ORDERS:
         raise ValueError(f"order must be one of {', '.join(ORDERS)}")
     if since and until and since > until:
@@ -62,7 +65,9 @@ def matching_documents(
     if plan.empty:
         return MatchingSet(plan, [], list(plan.notices))
     dates = raw_values(reader, "date") if (since or until or order in ("newest", "oldest")) else None
-    docnums = _fast(scorer, plan, order)
+    if postings is None and scorer is not None:
+        postings = scorer.stats.posting_reader
+    docnums = _fast(scorer, postings, plan, order)
     if docnums is None and order == "relevance":
         results = searcher.search(plan.query, limit=None, terms=False)
         docnums = [hit.docnum for hit in results]
@@ -78,53 +83,57 @@ def matching_documents(
     return MatchingSet(plan, docnums, list(plan.notices))
 
 
-def _fast(scorer, plan: QueryPlan, order: str) -> list[int] | None:
-    """The matching documents through the vectorised scorer's posting
-    reader, None if it cannot read this query. Only ranking needs scores
-    (and the field lengths behind them, slow to load in a fresh process);
-    finding the documents needs only the posting lists."""
-    if scorer is None:
-        return None
-    from search.ranking.fastscore import Unsupported
-
+def _fast(scorer, postings, plan: QueryPlan, order: str) -> list[int] | None:
+    """The matching documents through the vectorised scorer (``relevance``)
+    or straight from the posting lists (any other order), None if they
+    cannot read this query. Only ranking needs scores (and numpy, and the
+    field lengths behind them, slow to load in a fresh process); finding
+    the documents needs only the posting lists."""
     if order == "relevance":
+        if scorer is None:
+            return None
+        from search.ranking.fastscore import Unsupported
+
         try:
             scored = scorer.score(plan.query)
         except Unsupported:
             return None
         return [docnum for docnum, _ in scored.top(max(scored.total, 1))]
-    matched = _matched(scorer.stats, plan.query)
+    if postings is None:
+        return None
+    matched = _matched(postings, plan.query)
     if matched is None:
         return None
-    import numpy
-
-    return [int(docnum) for docnum in numpy.flatnonzero(matched & scorer.stats.live)]
+    return sorted(matched - _deleted(postings.reader))
 
 
-def _matched(stats, query):
-    """A mask of the documents a plain word query (terms under AND, OR and
-    best-of) matches, or None for any other shape."""
-    import numpy
+def _matched(postings, query) -> set[int] | None:
+    """The documents (deleted ones too) a plain word query (terms under AND,
+    OR and best-of) matches, or None for any other shape: sets of document
+    numbers, pure Python, so that listing a query's documents never waits
+    for numpy to load."""
     from whoosh import query as wq
 
     from search.ranking.bestof import BestOf
     from search.storage.postings import UnreadablePostings
 
     if type(query) is wq.Term:
-        mask = numpy.zeros(stats.size, dtype=bool)
         try:
-            ids = numpy.frombuffer(stats.postings(query.fieldname, query.text).ids, dtype=numpy.int64)
+            return set(postings.postings(query.fieldname, query.text).ids)
         except UnreadablePostings:
             return None
-        mask[ids] = True
-        return mask
     if type(query) in (wq.And, wq.Or, BestOf) and query.subqueries:
-        parts = [_matched(stats, part) for part in query.subqueries]
+        parts = [_matched(postings, part) for part in query.subqueries]
         if any(part is None for part in parts):
             return None
-        combine = numpy.logical_and if type(query) is wq.And else numpy.logical_or
-        return combine.reduce(parts)
+        return set.intersection(*parts) if type(query) is wq.And else set.union(*parts)
     return None
+
+
+def _deleted(reader) -> set[int]:
+    """The deleted documents' numbers, a segment's deletion set at a time."""
+    return {offset + docnum for segment, offset in reader.leaf_readers() if segment.has_deletions()
+            for docnum in segment.deleted_docs_set}
 
 
 def _bounds(searcher: Searcher, since: dt.date | None, until: dt.date | None) -> tuple[int, int]:

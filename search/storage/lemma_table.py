@@ -10,6 +10,7 @@ the ambiguity policies that ignore capitalisation (``top`` and ``all``).
 
 from __future__ import annotations
 
+import json
 import os
 import sqlite3
 from itertools import count
@@ -24,8 +25,10 @@ _BATCH = 5000
 MMAP_BYTES = 256 * 1024 * 1024
 # Forms per batched lookup (SQLite allows 32,766 parameters a statement).
 _LOOKUP_BATCH = 500
-# Forms per statement when looking up tens of thousands (significant terms).
+# Forms per statement when looking up tens of thousands (significant terms):
+# as parameters, or as one JSON array.
 _BULK_BATCH = 5000
+_JSON_BATCH = 20_000
 _learned_files = count()
 
 
@@ -133,6 +136,7 @@ class LemmaTable:
         # Pages through a memory map, not a read call each: a query's snippets look
         # up thousands of words (27 -> 16-20 µs a lookup on the eval index's table).
         self._connection.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
+        self._json = True  # until this SQLite turns out to lack json_each
 
     def lookup(self, form: str) -> tuple[str, ...] | None:
         row = self._connection.execute("SELECT lemmas FROM forms WHERE form = ?", (form,)).fetchone()
@@ -153,14 +157,36 @@ class LemmaTable:
 
     def lemma_strings(self, forms: Iterable[str]) -> dict[str, str]:
         """The lemmas of those of ``forms`` the table has, as stored (joined by
-        spaces): for tens of thousands of forms at once, in large batches."""
+        spaces): for tens of thousands of forms at once.
+
+        The forms go in as one JSON array and the answer comes back as one JSON
+        object, so SQLite does the whole join in one step and no Python object
+        is made a row: for the 54,000 forms of a 1,000-document set, 0.10 s
+        against 0.18 s for rows of ``WHERE form IN (…)`` in batches (which an
+        SQLite without JSON functions still gets).
+        """
         forms = list(forms)
         found: dict[str, str] = {}
+        if self._json:
+            try:
+                for start in range(0, len(forms), _JSON_BATCH):
+                    found.update(self._json_lookup(forms[start : start + _JSON_BATCH]))
+                return found
+            except sqlite3.OperationalError:  # no JSON functions in this SQLite
+                self._json = False
         for start in range(0, len(forms), _BULK_BATCH):
             batch = forms[start : start + _BULK_BATCH]
             marks = ",".join("?" * len(batch))
             found.update(self._connection.execute(f"SELECT form, lemmas FROM forms WHERE form IN ({marks})", batch))
         return found
+
+    def _json_lookup(self, forms: list[str]) -> dict[str, str]:
+        (answer,) = self._connection.execute(
+            "SELECT json_group_object(forms.form, forms.lemmas) FROM json_each(?) AS wanted "
+            "JOIN forms ON forms.form = wanted.value",
+            (json.dumps(forms, ensure_ascii=False),),
+        ).fetchone()
+        return json.loads(answer)
 
     def close(self) -> None:
         self._connection.close()

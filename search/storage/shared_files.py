@@ -85,6 +85,11 @@ class PositionalFile:
             data += more
         return data
 
+    def read_at(self, size: int, position: int) -> bytes:
+        """``size`` bytes from ``position`` (fewer at the end), in one system
+        call and without moving this thread's position."""
+        return self._pread(min(size, max(self._length - position, 0)), position)
+
     def read(self, size: int | None = -1) -> bytes:
         state = self._state()
         position = state[0]

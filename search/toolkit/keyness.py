@@ -32,16 +32,19 @@ from __future__ import annotations
 import heapq
 import itertools
 import math
+import queue
 import re
+import threading
 from collections import Counter, defaultdict
 from itertools import chain
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
-import numpy as np
 from whoosh.searching import Searcher
 
+from search.storage.term_frequencies import DocumentFrequencies
 from search.text.analysis import strip_ignorable
+from search.text.letters import letter_runs
 from search.retrieval.matching import MatchingSet, year_of
 from search.text.morphology import known_lemmas, lemmas
 from search.query.planner import STOP_WORDS
@@ -52,12 +55,13 @@ MAX_TOP = 1000
 # A term in fewer of the set's documents is not reported: one or two
 # documents say nothing about a topic's vocabulary.
 MIN_DOCUMENTS = 3
+# New forms a lookup in the lemma table (a 1,000-document set has some 55,000).
+LOOKUP_BATCH = 5000
 # Function words beyond the query language's: the pronouns and determiners a
 # lemmatised text is full of.
 FUNCTION_LEMMAS = STOP_WORDS | frozenset(
     "свой себя сам самый ваш мой твой её ее их который весь этот тот такой каждый иной".split()
 )
-_LETTERS = re.compile(r"[^\W\d_]{2,}")
 _IGNORABLE = re.compile("[\u0300\u0301\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 
 
@@ -142,8 +146,8 @@ def significant_terms(
     reader = searcher.reader()
     index_documents = searcher.doc_count()
     excluded = FUNCTION_LEMMAS | found.plan.terms.lemmas | found.plan.terms.forms | {""}
-    lemma_names, doc_positions, lemma_ids = _document_lemmas(searcher, found.docnums, policy, lookup)
-    overall = _counts(lemma_names, lemma_ids)
+    lemma_names, lemmas_by_doc = _document_lemmas(searcher, found.docnums, policy, lookup)
+    overall = _counts(lemma_names, lemmas_by_doc)
     per_year: dict[int, dict[str, int]] = {}
     year_sizes: Counter[int] = Counter()
     undated = 0
@@ -151,13 +155,17 @@ def significant_terms(
         years = [year_of(searcher, docnum) for docnum in found.docnums]
         undated = years.count(None)
         year_sizes.update(year for year in years if year is not None)
-        year_of_pair = np.array([-1 if year is None else year for year in years], dtype=np.int64)[doc_positions]
-        per_year = {year: _counts(lemma_names, lemma_ids[year_of_pair == year]) for year in year_sizes}
+        by_year: defaultdict[int, list[set[int]]] = defaultdict(list)
+        for year, document_lemmas in zip(years, lemmas_by_doc):
+            if year is not None:
+                by_year[year].append(document_lemmas)
+        per_year = {year: _counts(lemma_names, by_year[year]) for year in year_sizes}
     frequencies: dict[str, int] = {}
+    document_frequency = DocumentFrequencies(reader, "body")
 
     def in_index(term: str) -> int:
         if term not in frequencies:
-            frequencies[term] = reader.doc_frequency("body", term)
+            frequencies[term] = document_frequency(term)
         return frequencies[term]
 
     result = KeyTerms(found.plan.text, len(found.docnums), index_documents, by=by, undated=undated,
@@ -197,76 +205,104 @@ def _top_terms(counts: dict[str, int], n: int, total: int, excluded, top: int, i
     return [entry[2] for entry in sorted(best, key=lambda e: (-e[0], e[1]))]
 
 
-def _counts(lemma_names: list[str], lemma_ids: np.ndarray) -> dict[str, int]:
-    """How many (document, lemma) pairs each lemma of ``lemma_ids`` has: its
-    document count, the pairs being distinct. Only lemmas with at least
+def _counts(lemma_names: list[str], lemmas_by_doc: Iterable[set[int]]) -> dict[str, int]:
+    """How many of the documents have each lemma (``lemmas_by_doc``: each
+    document's lemmas, as numbers in ``lemma_names``). Only lemmas in at least
     MIN_DOCUMENTS (fewer are never reported)."""
-    counts = np.bincount(lemma_ids, minlength=len(lemma_names))
-    present = np.flatnonzero(counts >= MIN_DOCUMENTS)
-    return dict(zip([lemma_names[i] for i in present.tolist()], counts[present].tolist()))
+    counts = Counter(chain.from_iterable(lemmas_by_doc))
+    return {lemma_names[number]: count for number, count in counts.items() if count >= MIN_DOCUMENTS}
 
 
 def _document_lemmas(
     searcher: Searcher, docnums: list[int], policy: str, lookup: Callable[[list[str]], dict[str, str]] | None
-) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """The distinct (document, lemma) pairs of the documents' bodies (numbers
-    and one-letter words left out): the lemmas, then two parallel arrays of
-    positions in ``docnums`` and in that list.
+) -> tuple[list[str], list[set[int]]]:
+    """The lemmas of the documents' bodies (numbers and one-letter words left
+    out): the lemmas, then for each document the set of its lemmas' positions
+    in that list.
 
-    The forms of all documents are lemmatised together: one lookup in the
-    lemma table for the lot, pymorphy3 only for forms the table lacks. Words
-    become numbers as they are read, and the pairs are made distinct by
-    sorting one integer array: for the ~500,000 words of a 1,000-document set
-    that costs about half what a set of lemma strings a document and a
-    Counter over them did.
+    Each body's distinct forms are numbered as soon as it is split, while its
+    words are fresh in memory. The lemma table is asked about new forms a
+    batch at a time on a thread of its own while the next bodies are split
+    (SQLite lets go of the interpreter while it searches); without a table,
+    the forms of all documents are lemmatised together at the end. Then every
+    document's form numbers become lemma numbers through a list: no string
+    is looked up twice.
     """
     form_number: defaultdict[str, int] = defaultdict(itertools.count().__next__)  # a new form gets the next number
-    words_by_doc: list[list[str]] = []
-    for docnum in docnums:
-        body = searcher.stored_fields(docnum).get("body", "")
-        if _IGNORABLE.search(body):
-            body = strip_ignorable(body)
-        words_by_doc.append(_LETTERS.findall(body.lower().replace("ё", "е")))
-    pair_forms = np.fromiter(map(form_number.__getitem__, chain.from_iterable(words_by_doc)), dtype=np.int64,
-                             count=sum(map(len, words_by_doc)))
-    pair_docs = np.repeat(np.arange(len(docnums), dtype=np.int64), list(map(len, words_by_doc)))
-    form_list = list(form_number)  # by number
-    if lookup is not None:
-        # The table holds every word form of the index: a form it lacks is
-        # no index word (this scan splits words at digits, the index does
-        # not: «2019года»), so it counts for no lemma ("", dropped later).
-        lemma_of = lookup(form_list)
-        joined = list(map(lemma_of.get, form_list, itertools.repeat("")))
-    else:
-        lemma_of = {form: " ".join(found) for form, found in known_lemmas(form_list, policy).items()}
-        joined = [lemma_of[form] if form in lemma_of else " ".join(lemmas(form, policy)) for form in form_list]
-    # Number each form's lemmas as stored (joined by spaces): under «top» that
-    # is the lemma itself; a form with several is split below.
-    lemma_names = list(dict.fromkeys(joined))
+    number = form_number.__getitem__
+    forms_by_doc: list[list[int]] = []
+    table = _BackgroundLookups(lookup) if lookup is not None else None
+    try:
+        sent = 0  # forms handed to the table so far
+        for docnum in docnums:
+            body = searcher.stored_fields(docnum).get("body", "")
+            if _IGNORABLE.search(body):
+                body = strip_ignorable(body)
+            forms_by_doc.append(list(map(number, set(letter_runs(body.lower().replace("ё", "е"))))))
+            if table is not None and len(form_number) - sent >= LOOKUP_BATCH:
+                table.send(list(itertools.islice(form_number, sent, None)))
+                sent = len(form_number)
+        form_list = list(form_number)  # by number
+        if table is not None:
+            table.send(form_list[sent:])
+            # The table holds every word form of the index: a form it lacks is
+            # no index word (this scan splits words at digits, the index does
+            # not: «2019года»), so it counts for no lemma ("", dropped later).
+            lemma_of = table.found()
+            joined = list(map(lemma_of.get, form_list, itertools.repeat("")))
+        else:
+            lemma_of = {form: " ".join(found) for form, found in known_lemmas(form_list, policy).items()}
+            joined = [lemma_of[form] if form in lemma_of else " ".join(lemmas(form, policy)) for form in form_list]
+    finally:
+        if table is not None:
+            table.stop()
+    # A form's lemmas as stored, joined by spaces: under «top» that is the
+    # lemma itself; a form with several («all») stands for each of them.
+    distinct = list(dict.fromkeys(joined))
+    if not any(" " in name for name in distinct):  # one lemma a form
+        lemma_number = dict(zip(distinct, itertools.count()))
+        lemma_of_form = list(map(lemma_number.__getitem__, joined))
+        return distinct, [set(map(lemma_of_form.__getitem__, forms)) for forms in forms_by_doc]
+    lemma_names = list(dict.fromkeys(chain.from_iterable(name.split(" ") for name in distinct)))
     lemma_number = dict(zip(lemma_names, itertools.count()))
-    pair_lemmas = np.fromiter(map(lemma_number.__getitem__, joined), dtype=np.int64, count=len(joined))[pair_forms]
-    if any(" " in name for name in lemma_names):
-        lemma_names, pair_docs, pair_lemmas = _one_lemma_a_pair(lemma_names, pair_docs, pair_lemmas)
-    # A document counts once per lemma, however many times its words have it.
-    keys = np.sort(pair_docs * max(1, len(lemma_names)) + pair_lemmas)
-    keys = keys[np.concatenate(([True], keys[1:] != keys[:-1]))] if len(keys) else keys
-    doc_positions, lemma_ids = np.divmod(keys, max(1, len(lemma_names)))
-    return lemma_names, doc_positions, lemma_ids
+    lemmas_of_form = [tuple(map(lemma_number.__getitem__, name.split(" "))) for name in joined]
+    return lemma_names, [
+        set(chain.from_iterable(map(lemmas_of_form.__getitem__, forms))) for forms in forms_by_doc
+    ]
 
 
-def _one_lemma_a_pair(
-    joined_names: list[str], pair_docs: np.ndarray, pair_joined: np.ndarray
-) -> tuple[list[str], np.ndarray, np.ndarray]:
-    """(document, lemma) pairs from pairs whose lemmas are joined by spaces
-    (the «all» policy): each pair repeated once for each of its lemmas."""
-    split = [name.split(" ") for name in joined_names]
-    names = list(chain.from_iterable(split))
-    lemma_names = list(dict.fromkeys(names))
-    lemma_number = dict(zip(lemma_names, itertools.count()))
-    # The lemmas of joined name i are flat[first[i] : first[i] + width[i]].
-    flat = np.fromiter(map(lemma_number.__getitem__, names), dtype=np.int64, count=len(names))
-    width = np.fromiter(map(len, split), dtype=np.int64, count=len(split))
-    first = np.cumsum(width) - width
-    widths = width[pair_joined]
-    nth_lemma = np.arange(int(widths.sum())) - np.repeat(np.cumsum(widths) - widths, widths)
-    return lemma_names, np.repeat(pair_docs, widths), flat[np.repeat(first[pair_joined], widths) + nth_lemma]
+class _BackgroundLookups:
+    """Batches of forms looked up one after another on a thread of their own,
+    the answers merged; an error of a lookup is raised by :meth:`found`."""
+
+    def __init__(self, lookup: Callable[[list[str]], dict[str, str]]):
+        self._lookup = lookup
+        self._batches: queue.SimpleQueue[list[str] | None] = queue.SimpleQueue()
+        self._found: dict[str, str] = {}
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="lemma-lookups", daemon=True)
+        self._thread.start()
+
+    def _work(self) -> None:
+        while (batch := self._batches.get()) is not None:
+            if self._error is None and batch:
+                try:
+                    self._found.update(self._lookup(batch))
+                except BaseException as error:  # handed to the caller by found()
+                    self._error = error
+
+    def send(self, forms: list[str]) -> None:
+        self._batches.put(forms)
+
+    def stop(self) -> None:
+        """Wait for the batches sent so far; the thread ends."""
+        if self._thread.is_alive():
+            self._batches.put(None)
+            self._thread.join()
+
+    def found(self) -> dict[str, str]:
+        """The lemmas of every form sent (those the table has)."""
+        self.stop()
+        if self._error is not None:
+            raise self._error
+        return self._found

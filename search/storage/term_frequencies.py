@@ -1,0 +1,84 @@
+"""Document frequencies of many terms, read straight from the segments' term files.
+
+``search terms`` asks for the index frequency of hundreds to thousands of
+lemmas. Whoosh's ``doc_frequency`` finds each through its on-disk hash
+table with five or six small reads through the per-thread read layer of
+:mod:`search.storage.shared_files` (about 48 µs a term on the eval index's
+two segments). The same lookup done here takes two positional reads a
+segment, the term's hash-table slots and then its key with the term info
+right after it. Only Whoosh 3 term files read through positional files
+are read this way; any other reader is simply asked.
+"""
+
+from __future__ import annotations
+
+import struct
+
+from whoosh.codec.whoosh3 import W3TermsReader
+from whoosh.filedb.filetables import OrderedHashReader
+from whoosh.reading import IndexReader
+
+from search.storage.shared_files import PositionalFile
+
+# Whoosh's hash file (whoosh.filedb.filetables): a slot holds a key's hash
+# and position; at the position, the key's and value's lengths, the key, the value.
+_SLOT = struct.Struct("!Iq")
+_LENGTHS = struct.Struct("!ii")
+# The value, a W3TermInfo, starts with a flags byte and the weight (a float),
+# then the document frequency.
+_DOC_FREQUENCY = struct.Struct("!I")
+_DOC_FREQUENCY_AT = 1 + struct.calcsize("!f")
+_TERM_INFO_HEAD = _DOC_FREQUENCY_AT + _DOC_FREQUENCY.size
+_FIELD_NUMBER = struct.Struct("!H")
+# Slots read at once (a table is at most half full: one or two are usually enough).
+_SLOTS_A_READ = 4
+
+
+class DocumentFrequencies:
+    """``frequencies(term)``: how many documents of ``reader`` (deleted ones
+    included, as Whoosh counts) have ``term`` in ``field``; the same number
+    as ``reader.doc_frequency(field, term)``."""
+
+    def __init__(self, reader: IndexReader, field: str):
+        self._reader = reader
+        self._field = field
+        self._to_bytes = reader.schema[field].to_bytes
+        self._segments: list[tuple[OrderedHashReader, PositionalFile, bytes]] | None = []
+        for segment, _ in reader.leaf_readers():
+            terms = getattr(segment, "_terms", None)
+            table = getattr(terms, "_tindex", None)
+            file = getattr(getattr(table, "dbfile", None), "file", None)
+            if type(terms) is not W3TermsReader or type(table) is not OrderedHashReader or type(file) is not PositionalFile:
+                self._segments = None  # not a layout read here
+                break
+            if field in terms._fieldmap:
+                self._segments.append((table, file, _FIELD_NUMBER.pack(terms._fieldmap[field])))
+
+    def __call__(self, term: str) -> int:
+        if self._segments is None:
+            return self._reader.doc_frequency(self._field, term)
+        text = self._to_bytes(term)
+        return sum(_in_segment(table, file, prefix + text) for table, file, prefix in self._segments)
+
+
+def _in_segment(table: OrderedHashReader, file: PositionalFile, key: bytes) -> int:
+    """The document frequency under ``key`` in one segment's term file, 0
+    without it: Whoosh's own probing of its hash tables (see
+    ``HashReader.ranges_for_key``), a few slots a read."""
+    keyhash = table.hashfn(key)
+    start, slots = table.tables[keyhash & 255]
+    slot = (keyhash >> 8) % slots if slots else 0
+    probed = 0
+    while probed < slots:
+        run = min(_SLOTS_A_READ, slots - slot, slots - probed)
+        for slot_hash, position in _SLOT.iter_unpack(file.read_at(run * _SLOT.size, start + slot * _SLOT.size)):
+            if not position:  # an empty slot ends the probing: no such key
+                return 0
+            if slot_hash == keyhash:
+                item = file.read_at(_LENGTHS.size + len(key) + _TERM_INFO_HEAD, position)
+                key_length, _ = _LENGTHS.unpack_from(item)
+                if key_length == len(key) and item[_LENGTHS.size : _LENGTHS.size + key_length] == key:
+                    return _DOC_FREQUENCY.unpack_from(item, _LENGTHS.size + key_length + _DOC_FREQUENCY_AT)[0]
+        probed += run
+        slot = (slot + run) % slots
+    return 0
