@@ -48,7 +48,8 @@ class DocumentFrequencies:
             terms = getattr(segment, "_terms", None)
             table = getattr(terms, "_tindex", None)
             file = getattr(getattr(table, "dbfile", None), "file", None)
-            if type(terms) is not W3TermsReader or type(table) is not OrderedHashReader or type(file) is not PositionalFile:
+            layout = (isinstance(terms, W3TermsReader), type(table) is OrderedHashReader, type(file) is PositionalFile)
+            if not all(layout):
                 self._segments = None  # not a layout read here
                 break
             if field in terms._fieldmap:
