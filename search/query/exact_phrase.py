@@ -16,6 +16,7 @@ from __future__ import annotations
 from whoosh import query as wq
 from whoosh.matching import ListMatcher, NullMatcher
 
+from search.storage.postings import in_order
 from search.text.analysis import RussianTokenizer
 from search.text.morphology import fold_yo
 
@@ -85,14 +86,7 @@ def surface_forms(texts: tuple[str, ...]) -> list[tuple[int, str]]:
 def has_phrase(texts: tuple[str, ...], words: list[str], slop: int = 1) -> bool:
     """Whether ``words`` (exact forms) occur in ``texts`` in this order, each 1 to
     ``slop`` positions after the one before."""
-    forms = surface_forms(texts)
     where: dict[str, list[int]] = {}
-    for position, form in forms:
+    for position, form in surface_forms(texts):
         where.setdefault(form, []).append(position)
-    ends = where.get(words[0], [])
-    for word in words[1:]:
-        later = where.get(word, [])
-        ends = [p for p in later if any(1 <= p - end <= slop for end in ends)]
-        if not ends:
-            return False
-    return bool(ends)
+    return in_order([where.get(word, []) for word in words], slop)

@@ -77,16 +77,18 @@ def phrase_documents(postings: "PostingReader", field: str, words: Sequence[str]
         candidates.intersection_update(found.ids)
     ordered = sorted(candidates)
     positions = [found.positions(ordered) for found in lists]
-    matched = set()
-    for docnum in ordered:
-        ends = positions[0][docnum]
-        for later in positions[1:]:
-            ends = [p for p in later[docnum] if any(1 <= p - end <= slop for end in ends)]
-            if not ends:
-                break
-        else:
-            matched.add(docnum)
-    return matched
+    return {docnum for docnum in ordered if in_order([each[docnum] for each in positions], slop)}
+
+
+def in_order(positions: Sequence[Sequence[int]], slop: int) -> bool:
+    """Whether one position can be taken from each list, in turn, each 1 to
+    ``slop`` after the one before (how Whoosh's ``Phrase`` matches)."""
+    ends = positions[0] if positions else []
+    for later in positions[1:]:
+        ends = [p for p in later if any(1 <= p - end <= slop for end in ends)]
+        if not ends:
+            return False
+    return bool(ends)
 
 
 class PostingReader:
@@ -157,13 +159,8 @@ def _term_blocks(segment, field: str, btext: bytes) -> Iterator[tuple[Sequence[i
         size = unpack_int(raw[position : position + _INT_SIZE])[0]
         last = size < 0
         position += _INT_SIZE
-        block = BytesIO(raw[position : position + abs(size)])
+        yield _decode_block(raw[position : position + abs(size)])
         position += abs(size)
-        count, _, _, compression, _, _ = pickle.load(block)
-        data = block.read()
-        if compression:
-            data = zlib.decompress(data)
-        yield _block_arrays(pickle.loads(data), count)
 
 
 def _blocks(matcher) -> Iterator[tuple[Sequence[int], array, tuple]]:
@@ -191,14 +188,18 @@ def _blocks(matcher) -> Iterator[tuple[Sequence[int], array, tuple]]:
         length = postfile.get_int(position)
         last = length < 0
         length = abs(length)
-        block = postfile.get(position + _INT_SIZE, length)
-        header = BytesIO(block)
-        count, _, _, compression, _, _ = pickle.load(header)
-        data = block[header.tell():]
-        if compression:
-            data = zlib.decompress(data)
-        yield _block_arrays(pickle.loads(data), count)
+        yield _decode_block(postfile.get(position + _INT_SIZE, length))
         position += _INT_SIZE + length
+
+
+def _decode_block(block: bytes) -> tuple[Sequence[int], array, tuple]:
+    """A block as stored (its pickled header, then its data, compressed or not)."""
+    header = BytesIO(block)
+    count, _, _, compression, _, _ = pickle.load(header)
+    data = block[header.tell() :]
+    if compression:
+        data = zlib.decompress(data)
+    return _block_arrays(pickle.loads(data), count)
 
 
 def _block_arrays(data: tuple, count: int) -> tuple[Sequence[int], array, tuple]:
