@@ -410,20 +410,29 @@ class Index:
     def _leased(self) -> Iterator[Searcher]:
         """The latest searcher, kept open until the block ends even if a
         commit meanwhile makes another searcher the latest."""
+        searcher = self._lease()
+        try:
+            yield searcher
+        finally:
+            self._give_back(searcher)
+
+    def _lease(self) -> Searcher:
+        """The latest searcher, counted as in use until :meth:`_give_back`."""
         with self._lock:
             searcher = self._fresh_searcher()
             _, running = self._users.get(id(searcher), (searcher, 0))
             self._users[id(searcher)] = (searcher, running + 1)
-        try:
-            yield searcher
-        finally:
-            with self._lock:
-                _, running = self._users.pop(id(searcher))
-                if running > 1:
-                    self._users[id(searcher)] = (searcher, running - 1)
-                elif id(searcher) in self._retired:
-                    self._retired.discard(id(searcher))
-                    searcher.close()
+            return searcher
+
+    def _give_back(self, searcher: Searcher) -> None:
+        """One use of ``searcher`` ended: close it if it was retired meanwhile and no one else uses it."""
+        with self._lock:
+            _, running = self._users.pop(id(searcher))
+            if running > 1:
+                self._users[id(searcher)] = (searcher, running - 1)
+            elif id(searcher) in self._retired:
+                self._retired.discard(id(searcher))
+                searcher.close()
 
     def _read(self, operation: Callable[[Searcher], T]) -> T:
         """Run ``operation`` on the latest searcher; a failed read is not yet damage.
@@ -664,8 +673,14 @@ class Index:
         """
         from search.toolkit.export import Export
 
-        searcher = self.searcher()
-        return Export(self, searcher, self._matching(searcher, query, match, since, until, synonyms, sort))
+        with self._reading():
+            searcher = self._lease()  # given back when the export is dropped
+        try:
+            found = self._matching(searcher, query, match, since, until, synonyms, sort)
+        except BaseException:
+            self._give_back(searcher)
+            raise
+        return Export(self, searcher, found, release=self._give_back)
 
     def concordance(
         self,

@@ -537,3 +537,23 @@ def test_document_frequencies_read_from_the_term_files_are_whooshs(bundled, tmp_
             assert len(terms) > 100
             for term in terms + ["несуществующееслово", "", "x" * 300]:
                 assert frequency(term) == reader.doc_frequency(field, term), (field, term)
+
+
+def test_an_export_reads_its_own_snapshot_while_another_commit_lands(tmp_path):
+    """The searcher an export's set was found on stays open until the export is
+    dropped, though a commit meanwhile makes a newer searcher the latest."""
+    import gc
+
+    ix = Index.create(tmp_path / "ix")
+    ix.add([{"id": f"d{n}", "title": f"Визит {n}", "body": f"Министр посетил Токио, встреча {n}."} for n in range(5)])
+    export = ix.export("министр", sort="index")
+    ix.add([{"id": "late", "body": "Министр посетил Минск."}])
+    ix.search("министр")  # the latest searcher is now another one; the export's was retired
+    assert [document.id for document in export] == [f"d{n}" for n in range(5)]
+    assert [document.id for document in export] == [f"d{n}" for n in range(5)]  # and again
+    pinned = export._searcher
+    del export
+    gc.collect()
+    assert pinned.is_closed
+    assert len(ix.export("министр")) == 6
+    ix.close()

@@ -8,8 +8,9 @@ dropped, so memory stays the same whatever the size of the set.
 from __future__ import annotations
 
 import datetime as dt
+import weakref
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from whoosh.searching import Searcher
 
@@ -69,13 +70,18 @@ def export_documents(searcher: Searcher, found: MatchingSet) -> Iterator[Exporte
 
 class Export:
     """What :meth:`search.Index.export` returns: ``len()`` documents, read
-    one at a time when iterated (the index must stay open meanwhile)."""
+    one at a time when iterated (the index must stay open meanwhile).
 
-    def __init__(self, index, searcher: Searcher, found: MatchingSet):
+    The searcher the set was found on stays open while the export exists,
+    even if another thread commits meanwhile (``release`` gives it back when
+    the export is dropped), so it can be read, and read again, safely."""
+
+    def __init__(self, index, searcher: Searcher, found: MatchingSet, release: Callable[[Searcher], None] | None = None):
         self._index = index
         self._searcher = searcher
         self.found = found
         self.notices = list(found.notices)
+        self._release = weakref.finalize(self, release, searcher) if release is not None else None
 
     def __len__(self) -> int:
         return len(self.found)
