@@ -76,3 +76,13 @@ def baseline_schema(stem: bool, dated: bool = False) -> Schema:
 def query_words(text: str) -> list[str]:
     """The words of ``text``, all punctuation and query syntax dropped."""
     return WORD_RE.findall(text)
+
+
+def baseline_fields(doc) -> dict:
+    """A document's fields for :func:`baseline_schema` (a date as Whoosh's datetime)."""
+    import datetime as dt
+
+    fields = {"id": doc.id, "title": doc.title, "body": doc.body}
+    if doc.date:
+        fields["date"] = dt.datetime.combine(doc.date, dt.time())
+    return fields

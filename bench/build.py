@@ -43,7 +43,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench._common import baseline_schema, query_words  # noqa: E402
+from bench._common import baseline_fields, baseline_schema, query_words  # noqa: E402
 
 EVAL_QUERIES = ROOT.parent / "shared" / "eval" / "queries.tsv"
 KEYWORDS = [
@@ -125,8 +125,6 @@ def engine_searcher(path: Path):
 
 
 def build_plain(corpora: list[str], path: Path, procs: int) -> int:
-    import datetime as dt
-
     from whoosh.index import create_in
 
     from search.corpus import CorpusReader, Record
@@ -137,11 +135,7 @@ def build_plain(corpora: list[str], path: Path, procs: int) -> int:
     writer = ix.writer(limitmb=256, **options)
     for item in CorpusReader(corpora):
         if isinstance(item, Record):
-            doc = item.document
-            fields = {"id": doc.id, "title": doc.title, "body": doc.body}
-            if doc.date:
-                fields["date"] = dt.datetime.combine(doc.date, dt.time())
-            writer.add_document(**fields)
+            writer.add_document(**baseline_fields(item.document))
     writer.commit()
     return ix.doc_count()
 

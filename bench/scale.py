@@ -80,21 +80,15 @@ def build_one(system: str, corpora: list[str], size: int, path: Path, procs: int
 
 
 def _build_plain(records, path: Path) -> int:
-    import datetime as dt
-
     from whoosh.index import create_in
 
-    from bench._common import baseline_schema
+    from bench._common import baseline_fields, baseline_schema
 
     path.mkdir(parents=True, exist_ok=True)
     ix = create_in(str(path), baseline_schema(stem=False, dated=True))
     writer = ix.writer(limitmb=256)
     for record in records:
-        doc = record.document
-        fields = {"id": doc.id, "title": doc.title, "body": doc.body}
-        if doc.date:
-            fields["date"] = dt.datetime.combine(doc.date, dt.time())
-        writer.add_document(**fields)
+        writer.add_document(**baseline_fields(record.document))
     writer.commit()
     return ix.doc_count()
 
