@@ -94,7 +94,9 @@ def test_same_postings_and_term_statistics_with_the_engine_schema(tmp_path):
     docs, engine = documents(), {"schema": build_schema(), "fields": document_fields}
     stock = write(tmp_path / "stock", [docs], grouped=False, **engine)
     grouped = write(tmp_path / "grouped", [docs], grouped=True, limit=30_000, **engine)
-    assert {kind: digest for kind, digest in grouped.items() if kind not in ("pst", "trm")} == {
+    # Only the grouped pool keeps each document's body lemmas (a file of its own).
+    assert "dlm" in grouped and "dlm" not in stock
+    assert {kind: digest for kind, digest in grouped.items() if kind not in ("pst", "trm", "dlm")} == {
         kind: digest for kind, digest in stock.items() if kind not in ("pst", "trm")
     }
     with open_dir(str(tmp_path / "stock")).reader() as expected, open_dir(str(tmp_path / "grouped")).reader() as got:

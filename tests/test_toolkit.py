@@ -479,14 +479,19 @@ def _same_top(got: list[KeyTerm], ranked: list[tuple[float, str, int, int]], top
 
 
 @pytest.mark.parametrize("query", ["Япония", "министр", "визит OR переговоры"])
-@pytest.mark.parametrize("batch", [5000, 50])  # forms a lemma-table lookup: one batch, or many
+@pytest.mark.parametrize("batch", [5000, 50, None])  # bodies read, forms a lemma-table lookup: one batch,
+# or many; None: the index's kept document lemmas counted, no body read
 def test_significant_terms_are_those_of_a_straightforward_count(bundled, query, batch, monkeypatch):
     from search.retrieval.matching import matching_documents
     from search.storage.lemma_table import LemmaTable
     from search.text.morphology import lemmas
     from search.toolkit import keyness
 
-    monkeypatch.setattr(keyness, "LOOKUP_BATCH", batch)
+    if batch is None:
+        monkeypatch.setattr(keyness, "_document_lemmas", None)  # must not be needed
+    else:
+        monkeypatch.setattr(keyness, "LOOKUP_BATCH", batch)
+        monkeypatch.setattr(keyness, "_kept_lemmas", lambda reader: None)  # as on an older index
     with Index.open(bundled) as ix:
         searcher = ix.searcher()
         found = matching_documents(searcher, query, ix.ambiguity, order="index")
@@ -505,7 +510,10 @@ def test_significant_terms_are_those_of_a_straightforward_count(bundled, query, 
             assert got.terms and _same_top(got.terms, overall, 15)
             assert [year for year, _, _ in got.years] == [year for year, _ in years]
             assert all(_same_top(terms, ranked, 15) for (_, _, terms), (_, ranked) in zip(got.years, years))
-        assert (len([size for size in batches if size]) > 3) == (batch == 50)
+        if batch is None:
+            assert not batches
+        else:
+            assert (len([size for size in batches if size]) > 3) == (batch == 50)
         table.close()
 
 

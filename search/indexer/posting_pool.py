@@ -20,6 +20,9 @@ from typing import Any, Iterator
 
 from whoosh.codec.whoosh3 import W3FieldWriter
 
+from search.storage import document_lemmas
+from search.storage.document_lemmas import DocumentLemmasWriter
+
 # Bytes a new term costs in memory beyond its postings (arrays, key, dict slot),
 # and a posting beyond its value bytes; measured with tracemalloc (about 590
 # bytes for a new ten-byte term with one posting, 30 for a posting of 13 bytes).
@@ -191,7 +194,9 @@ class GroupedPostings:
 
 class GroupedFieldWriter(W3FieldWriter):
     """Whoosh 3's field writer, fed a term at a time from a :class:`TermPool`,
-    with each field's document lengths read once instead of once a posting."""
+    with each field's document lengths read once instead of once a posting.
+    For the engine's lemmatised body field it also writes each document's
+    lemmas (:mod:`search.storage.document_lemmas`)."""
 
     def add_postings(self, schema: Any, lengths: Any, items: Any) -> None:
         if not isinstance(items, GroupedPostings):
@@ -199,6 +204,7 @@ class GroupedFieldWriter(W3FieldWriter):
             return
         current = None
         field_lengths: list[int] = []
+        by_document = DocumentLemmasWriter() if _keeps_document_lemmas(schema) else None
         for fieldname, btext, chunks in items.terms():
             if fieldname != current:
                 if current is not None:
@@ -209,9 +215,19 @@ class GroupedFieldWriter(W3FieldWriter):
             self.start_term(btext)
             for chunk in chunks:
                 _add_chunk(self._postwriter, chunk, field_lengths)
+                if by_document is not None and fieldname == document_lemmas.FIELD:
+                    by_document.add_term(btext, chunk[2])
             self.finish_term()
         if current is not None:
             self.finish_field()
+        if by_document is not None:
+            by_document.write(self._segment, self._storage)
+
+
+def _keeps_document_lemmas(schema: Any) -> bool:
+    """Whether the schema's body field is the engine's lemmatised one."""
+    field = schema[document_lemmas.FIELD] if document_lemmas.FIELD in schema else None
+    return bool(getattr(field, "lemmatised", False))
 
 
 def _add_chunk(writer: Any, chunk: Chunk, field_lengths: list[int]) -> None:

@@ -17,10 +17,15 @@ the set than in the rest are kept (G² is large for rare ones too). About
 3.84 is significant at p < 0.05, 10.83 at p < 0.001; a topic's own vocabulary
 scores in the hundreds.
 
-The set's counts come from reading its documents' bodies: each distinct
-word form is lemmatised once (through the index's lemma table, which holds
-every form the index has; a form it lacks is no index word and is left
-out), each document counted once per lemma. The rest of the index comes from the body
+The set's counts come from each document's body lemmas, kept by the index
+beside its postings (:mod:`search.storage.document_lemmas`): a gather and a
+count. An index written before those were kept reads its documents' bodies
+instead: each distinct word form is lemmatised once (through the index's
+lemma table, which holds every form the index has; a form it lacks is no
+index word and is left out), each document counted once per lemma. Either
+way only runs of two or more letters count (the kept lemmas are the index's
+own: a word glued to digits, «Румынию10», is one token there, so no
+«Румыния», while the body scan splits it off). The rest of the index comes from the body
 field's document frequencies, looked up only for the candidates that can
 still reach the top: a term in ``a`` documents of the set scores at most what
 it would if no other document had it, so once that bound falls below the
@@ -40,11 +45,13 @@ from itertools import chain
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+import numpy as np
 from whoosh.searching import Searcher
 
+from search.storage.document_lemmas import SegmentLemmas, segment_lemmas
 from search.storage.term_frequencies import DocumentFrequencies
 from search.text.analysis import strip_ignorable
-from search.text.letters import letter_runs
+from search.text.letters import LETTER_RUNS, letter_runs
 from search.retrieval.matching import MatchingSet, year_of
 from search.text.morphology import known_lemmas, lemmas
 from search.query.planner import STOP_WORDS
@@ -146,20 +153,32 @@ def significant_terms(
     reader = searcher.reader()
     index_documents = searcher.doc_count()
     excluded = FUNCTION_LEMMAS | found.plan.terms.lemmas | found.plan.terms.forms | {""}
-    lemma_names, lemmas_by_doc = _document_lemmas(searcher, found.docnums, policy, lookup)
-    overall = _counts(lemma_names, lemmas_by_doc)
+    years = [year_of(searcher, docnum) for docnum in found.docnums] if by == "year" else []
+    undated = years.count(None)
+    year_sizes: Counter[int] = Counter(year for year in years if year is not None)
     per_year: dict[int, dict[str, int]] = {}
-    year_sizes: Counter[int] = Counter()
-    undated = 0
-    if by == "year":
-        years = [year_of(searcher, docnum) for docnum in found.docnums]
-        undated = years.count(None)
-        year_sizes.update(year for year in years if year is not None)
-        by_year: defaultdict[int, list[set[int]]] = defaultdict(list)
-        for year, document_lemmas in zip(years, lemmas_by_doc):
-            if year is not None:
-                by_year[year].append(document_lemmas)
-        per_year = {year: _counts(lemma_names, by_year[year]) for year in year_sizes}
+    kept = _kept_lemmas(reader)
+    if kept is not None:
+        try:
+            overall = _kept_counts(kept, found.docnums)
+            if by == "year":
+                docnums_by_year: defaultdict[int, list[int]] = defaultdict(list)
+                for year, docnum in zip(years, found.docnums):
+                    if year is not None:
+                        docnums_by_year[year].append(docnum)
+                per_year = {year: _kept_counts(kept, docnums_by_year[year]) for year in year_sizes}
+        finally:
+            for segment, _ in kept:
+                segment.close()
+    else:
+        lemma_names, lemmas_by_doc = _document_lemmas(searcher, found.docnums, policy, lookup)
+        overall = _counts(lemma_names, lemmas_by_doc)
+        if by == "year":
+            by_year: defaultdict[int, list[set[int]]] = defaultdict(list)
+            for year, document_lemmas in zip(years, lemmas_by_doc):
+                if year is not None:
+                    by_year[year].append(document_lemmas)
+            per_year = {year: _counts(lemma_names, by_year[year]) for year in year_sizes}
     frequencies: dict[str, int] = {}
     document_frequency = DocumentFrequencies(reader, "body")
 
@@ -211,6 +230,36 @@ def _counts(lemma_names: list[str], lemmas_by_doc: Iterable[set[int]]) -> dict[s
     MIN_DOCUMENTS (fewer are never reported)."""
     counts = Counter(chain.from_iterable(lemmas_by_doc))
     return {lemma_names[number]: count for number, count in counts.items() if count >= MIN_DOCUMENTS}
+
+
+def _kept_lemmas(reader) -> list[tuple[SegmentLemmas, int]] | None:
+    """Every segment's kept document lemmas with its first docnum, or None
+    when a segment has none (an older index): then the bodies are read."""
+    kept = []
+    for segment, base in reader.leaf_readers():
+        found = segment_lemmas(segment)
+        if found is None:
+            for opened, _ in kept:
+                opened.close()
+            return None
+        kept.append((found, base))
+    return kept
+
+
+def _kept_counts(kept: list[tuple[SegmentLemmas, int]], docnums: list[int]) -> dict[str, int]:
+    """How many of the documents hold each lemma, from the kept lemmas: the
+    words the body scan would count (runs of two or more letters: no
+    numbers, no hyphenated compounds, whose parts are lemmas of their own),
+    in at least MIN_DOCUMENTS documents."""
+    wanted = np.asarray(docnums, dtype=np.int64)
+    total: Counter[str] = Counter()
+    for segment, base in kept:
+        local = wanted[(wanted >= base) & (wanted < base + segment.documents)] - base
+        if len(local):
+            total.update(segment.counts(local))
+    return {
+        lemma: count for lemma, count in total.items() if count >= MIN_DOCUMENTS and LETTER_RUNS.fullmatch(lemma)
+    }
 
 
 def _document_lemmas(

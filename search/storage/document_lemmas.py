@@ -1,0 +1,150 @@
+"""Each document's body lemmas, kept beside a segment's postings.
+
+``search terms`` counts, for a set of documents, how many hold each lemma.
+Postings answer the opposite question (which documents hold a lemma), so
+without help the set's bodies are read back, split and lemmatised: about
+60 µs of reading and more of splitting a document, over a second for a
+thousand. While a segment's body postings are written the writer sees every
+(lemma, document) pair in order; this file keeps them the other way round,
+document by document, as numbers into the segment's sorted list of body
+lemmas. Counting a set's lemmas is then a gather and a ``numpy.bincount``.
+
+The file (extension ``.dlm``, one per segment, inside its compound file)::
+
+    header       "DLM1", documents D, lemmas L, pairs P   (little-endian uint32)
+    offsets      D + 1 uint32: document d's pairs are ordinals[offsets[d]:offsets[d + 1]]
+    ordinals     P uint32, each document's lemma numbers in ascending order
+    lemmas       the L lemmas, UTF-8, "\\n" between them, in term order
+
+It costs four bytes a distinct lemma a document (about 5 % of an index).
+Segments written before it existed, or by Whoosh's own pool, have no such
+file: :func:`segment_lemmas` answers None and callers read the bodies.
+"""
+
+from __future__ import annotations
+
+import struct
+from array import array
+from typing import Any
+
+import numpy as np
+
+# The field whose lemmas are kept (what ``search terms`` counts).
+FIELD = "body"
+EXTENSION = ".dlm"
+_HEADER = struct.Struct("<4sIII")
+_MAGIC = b"DLM1"
+_UINT32 = np.dtype("<u4")
+
+
+class DocumentLemmasWriter:
+    """Collects one field's (term, documents) in term order, as the field
+    writer meets them, and writes them out by document."""
+
+    def __init__(self) -> None:
+        self._docnums = array("I")
+        self._lengths = array("I")
+        self._terms: list[bytes] = []
+        self._usable = True
+
+    def add_term(self, btext: bytes, docnums: array) -> None:
+        """``docnums``: every document holding the term (ascending within a
+        call; a term may come in several calls, one per chunk)."""
+        if self._terms and self._terms[-1] == btext:
+            self._lengths[-1] += len(docnums)
+        else:
+            if b"\n" in btext:  # cannot be listed: no file for this segment
+                self._usable = False
+            self._terms.append(btext)
+            self._lengths.append(len(docnums))
+        self._docnums.extend(docnums)
+
+    def write(self, segment: Any, storage: Any) -> None:
+        """Write the segment's file (nothing if a term could not be listed)."""
+        if not self._usable:
+            return
+        docnums = np.frombuffer(self._docnums, dtype=np.uint32) if self._docnums else np.zeros(0, np.uint32)
+        ordinals = np.repeat(np.arange(len(self._terms), dtype=np.uint32), np.frombuffer(self._lengths, np.uint32))
+        order = np.argsort(docnums, kind="stable")  # by document; within one, term order
+        documents = int(docnums.max()) + 1 if len(docnums) else 0
+        offsets = np.zeros(documents + 1, dtype=np.uint32)
+        np.cumsum(np.bincount(docnums, minlength=documents), out=offsets[1:])
+        out = segment.create_file(storage, EXTENSION)
+        try:
+            out.write(_HEADER.pack(_MAGIC, documents, len(self._terms), len(docnums)))
+            out.write(offsets.astype(_UINT32).tobytes())
+            out.write(ordinals[order].astype(_UINT32).tobytes())
+            out.write(b"\n".join(self._terms))
+        finally:
+            out.close()
+
+
+class SegmentLemmas:
+    """One segment's ``.dlm`` file, read on demand."""
+
+    def __init__(self, file: Any, length: int):
+        self._file = file
+        magic, self.documents, self.lemma_count, self._pairs = _HEADER.unpack(file.get(0, _HEADER.size))
+        if magic != _MAGIC:
+            raise ValueError("not a document-lemmas file")
+        self._offsets_at = _HEADER.size
+        self._ordinals_at = self._offsets_at + 4 * (self.documents + 1)
+        self._lemmas_at = self._ordinals_at + 4 * self._pairs
+        self._length = length
+        self._offsets: np.ndarray | None = None
+        self._lemmas: list[str] | None = None
+
+    def close(self) -> None:
+        self._file.close()
+
+    def offsets(self) -> np.ndarray:
+        if self._offsets is None:
+            raw = self._file.get(self._offsets_at, 4 * (self.documents + 1))
+            self._offsets = np.frombuffer(raw, dtype=_UINT32).astype(np.int64)
+        return self._offsets
+
+    def lemmas(self) -> list[str]:
+        """The segment's body lemmas by ordinal."""
+        if self._lemmas is None:
+            raw = self._file.get(self._lemmas_at, self._length - self._lemmas_at)
+            self._lemmas = raw.decode("utf-8").split("\n") if self.lemma_count else []
+        return self._lemmas
+
+    def ordinals(self, docnums: np.ndarray) -> np.ndarray:
+        """The lemma ordinals of these (segment-local) documents, all together."""
+        docnums = docnums[docnums < self.documents]
+        if not len(docnums):
+            return np.zeros(0, dtype=np.int64)
+        offsets = self.offsets()
+        starts, ends = offsets[docnums], offsets[docnums + 1]
+        if len(docnums) * 8 >= self.documents:  # a large share: one read of everything
+            every = np.frombuffer(self._file.get(self._ordinals_at, 4 * self._pairs), dtype=_UINT32)
+            return np.concatenate([every[start:end] for start, end in zip(starts.tolist(), ends.tolist())])
+        pieces = [
+            self._file.get(self._ordinals_at + 4 * start, 4 * (end - start))
+            for start, end in zip(starts.tolist(), ends.tolist())
+            if end > start
+        ]
+        return np.frombuffer(b"".join(pieces), dtype=_UINT32)
+
+    def counts(self, docnums: np.ndarray) -> dict[str, int]:
+        """How many of these documents hold each lemma (lemmas they all lack left out)."""
+        tally = np.bincount(self.ordinals(docnums), minlength=self.lemma_count)
+        present = np.flatnonzero(tally)
+        names = self.lemmas()
+        return dict(zip(map(names.__getitem__, present.tolist()), tally[present].tolist()))
+
+
+def segment_lemmas(segment_reader: Any) -> SegmentLemmas | None:
+    """The ``.dlm`` file of a Whoosh segment reader, or None if it has none."""
+    storage = getattr(segment_reader, "_storage", None)
+    segment = getattr(segment_reader, "_segment", None)
+    if storage is None or segment is None:
+        return None
+    name = segment.make_filename(EXTENSION)
+    try:
+        if not storage.file_exists(name):
+            return None
+        return SegmentLemmas(storage.open_file(name), storage.file_length(name))
+    except (OSError, ValueError, struct.error):
+        return None
