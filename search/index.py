@@ -35,7 +35,7 @@ from search.storage import write_errors
 from search.text.analysis import DEFAULT_POLICY
 from search.text.dates import date_bound
 from search.errors import DocumentNotFoundError, IndexDamagedError, IndexReadError, SearchError
-from search.limits import DEFAULT_TIMEOUT
+from search.limits import CONCORDANCE_TIMEOUT, DEFAULT_TIMEOUT, Deadline
 from search.text.morphology import AMBIGUITY_POLICIES, CYRILLIC
 from search.retrieval.results import DocumentView, SearchResults
 from search.retrieval.searcher import SearchOptions, document_view, find_similar, query_timeline, run_search
@@ -693,20 +693,25 @@ class Index:
         since: dt.date | str | None = None,
         until: dt.date | str | None = None,
         synonyms: bool = True,
+        timeout: float | None = CONCORDANCE_TIMEOUT,
     ) -> Concordance:
         """Keyword in context: every occurrence of the query's words (in any
         inflection) in the bodies of the matching documents, with ``width``
         characters each side; ``sort`` by ``date``, ``source``, ``left`` or
         ``right`` context; at most ``limit`` lines (``total`` counts all).
         The thesaurus widens the set of documents, but the occurrences shown
-        are of the words typed («Киргизия», not «Кыргызстан»)."""
+        are of the words typed («Киргизия», not «Кыргызстан»). After
+        ``timeout`` seconds (None: no limit) the documents not yet read are
+        left out, and a notice says so."""
         from search.toolkit.concordance import build_concordance
         from search.query.planner import plan_query
 
         def concordance_on(searcher: Searcher) -> Concordance:
+            deadline = Deadline(timeout)
             found = self._matching(searcher, query, match, since, until, synonyms, "index")
             terms = plan_query(query, match, self.ambiguity, searcher.reader()).terms if synonyms else found.plan.terms
-            return build_concordance(searcher, found, terms, self._forms_of(terms.lemmas), width, sort, limit)
+            forms = self._forms_of(terms.lemmas)
+            return build_concordance(searcher, found, terms, forms, width, sort, limit, deadline)
 
         return self._read(concordance_on)
 

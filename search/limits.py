@@ -34,6 +34,10 @@ MAX_CLAUSES = 64
 MAX_NESTING = 16
 # How long one search may take before it returns what it has found so far.
 DEFAULT_TIMEOUT = 2.0
+# How long ``search kwic`` may read documents before it returns the lines
+# found so far: a concordance of a common word reads thousands of bodies,
+# legitimately longer than one search.
+CONCORDANCE_TIMEOUT = 10.0
 # How many words of the index's word list a wildcard or fuzzy scan reads
 # between two looks at the clock.
 SCAN_CHECK_EVERY = 2048

@@ -203,6 +203,41 @@ def test_concordance_sorts_by_context_and_cuts_to_the_limit(bundled):
             ix.concordance("Лавров", width=0)
 
 
+@pytest.mark.parametrize("sort", ["date", "source", "left", "right"])
+@pytest.mark.parametrize("limit", [1, 7, 40])
+def test_a_cut_concordance_is_the_head_of_the_whole_one(bundled, sort, limit):
+    """Only the lines kept are held while the documents are read; they are
+    the first ``limit`` of the whole sorted list, ties included."""
+    with Index.open(bundled) as ix:
+        whole = ix.concordance("Лавров OR визит", sort=sort, match="any")
+        cut = ix.concordance("Лавров OR визит", sort=sort, match="any", limit=limit)
+    assert len(whole.lines) > 40
+    assert cut.lines == whole.lines[:limit] and cut.total == whole.total == len(whole.lines)
+
+
+def test_a_concordance_out_of_time_keeps_the_documents_read(bundled):
+    from search.limits import Deadline
+    from search.query.planner import plan_query
+    from search.retrieval.matching import matching_documents
+    from search.toolkit.concordance import build_concordance
+
+    ticks = iter(range(1000))
+    clock = lambda: next(ticks)  # noqa: E731  (one tick a look at the clock)
+    with Index.open(bundled) as ix:
+        searcher = ix.searcher()
+        found = matching_documents(searcher, "Лавров", ix.ambiguity, order="index")
+        terms = plan_query("Лавров", "all", ix.ambiguity, searcher.reader()).terms
+        forms = ix._forms_of(terms.lemmas)
+        whole = build_concordance(searcher, found, terms, forms)
+        partial = build_concordance(searcher, found, terms, forms, deadline=Deadline(4, clock=clock))
+    # Started at tick 0, the deadline is tick 4: three documents read, then it ran out.
+    read = {line.id for line in partial.lines}
+    assert len(read) <= 3 < len(found)
+    assert partial.lines == [line for line in whole.lines if line.id in read]
+    assert any("stopped after 4 s: occurrences from 3 of" in notice for notice in partial.notices)
+    assert not any("stopped" in notice for notice in whole.notices)
+
+
 def test_kwic_cli_aligns_the_centre_column(runner, bundled):
     result = run(runner, "kwic", "Лавров", "--index", bundled, "--width", "25")
     assert result.exit_code == 0

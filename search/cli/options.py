@@ -78,18 +78,27 @@ def date_options(function: Callable[..., Any]) -> Callable[..., Any]:
     )(with_until)
 
 
-def timeout_option(function: Callable[..., Any]) -> Callable[..., Any]:
-    """``--timeout SECONDS``: the time budget of one search."""
+def timeout_option(
+    function: Callable[..., Any] | None = None,
+    *,
+    default: float | None = None,
+    help_text: str = "Stop a search after this long and show the best results found so far.",
+) -> Any:
+    """``--timeout SECONDS``: the time budget of one search (``default``: a
+    search's), as ``@timeout_option`` or ``@timeout_option(default=…, help_text=…)``."""
     from search.limits import DEFAULT_TIMEOUT
 
-    return click.option(
-        "--timeout",
-        type=click.FloatRange(0.01, 3600),
-        default=DEFAULT_TIMEOUT,
-        show_default=True,
-        metavar="SECONDS",
-        help="Stop a search after this long and show the best results found so far.",
-    )(function)
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        return click.option(
+            "--timeout",
+            type=click.FloatRange(0.01, 3600),
+            default=DEFAULT_TIMEOUT if default is None else default,
+            show_default=True,
+            metavar="SECONDS",
+            help=help_text,
+        )(command)
+
+    return decorate(function) if function is not None else decorate
 
 
 def json_option(function: Callable[..., Any]) -> Callable[..., Any]:

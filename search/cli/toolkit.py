@@ -23,7 +23,9 @@ from search.cli.options import (
     index_option,
     library_errors,
     require_words,
+    timeout_option,
 )
+from search.limits import CONCORDANCE_TIMEOUT
 
 MAX_LINES = 1_000_000
 
@@ -124,13 +126,17 @@ def export(
     help="Lines at most (a note tells how many more there are).",
 )
 @filter_options
+@timeout_option(
+    default=CONCORDANCE_TIMEOUT,
+    help_text="Stop reading documents after this long and show the lines found so far.",
+)
 @format_option()
 @bom_option
 @color_option
 @library_errors
 def kwic(
     text: str, index_path: Path, width: int | None, sort: str, limit: int, match_any: bool, since, until,
-    no_synonyms: bool, output_format: str, bom: bool,
+    no_synonyms: bool, timeout: float, output_format: str, bom: bool,
 ) -> None:
     """Keyword in context: every occurrence of QUERY's words, in any form,
     in the matching documents — one line each, the word in an aligned centre
@@ -158,6 +164,7 @@ def kwic(
             width=width or (render_toolkit.fitting_width() if terminal_table else DEFAULT_WIDTH),
             sort=sort,
             limit=limit,
+            timeout=timeout,
             **_filters(match_any, since, until, no_synonyms),
         )
     for message in found.notices:

@@ -16,12 +16,15 @@ table, go through the snippet matcher instead: same answer, slower.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from whoosh.searching import Searcher
 
+from search.limits import Deadline
 from search.text.analysis import strip_ignorable
 from search.retrieval.matching import MatchingSet
 from search.query.planner import MatchTerms
@@ -145,39 +148,96 @@ def build_concordance(
     width: int = DEFAULT_WIDTH,
     sort: str = "date",
     limit: int | None = None,
+    deadline: Deadline | None = None,
 ) -> Concordance:
     """The occurrences of ``terms`` (``forms``: all their forms in the index,
     see :func:`occurrence_finder`) in ``found``'s documents, sorted by
     ``sort`` (date: oldest first; source; left: by the words just before the
     match, nearest first; right: by the words just after), at most ``limit``
-    lines kept."""
+    lines kept.
+
+    Only the lines that will be returned are held: a query of common words
+    has millions of occurrences, and ``total`` counts them all. A line is
+    made only for the occurrences kept, from its sort key (for a sort by
+    context, the context words: :data:`_SORTS` gives the same keys).
+    Past ``deadline`` the documents not yet read are left out, with a notice."""
     if sort not in SORT_KEYS:
         raise ValueError(f"sort must be one of {', '.join(SORT_KEYS)}")
     if not 1 <= width <= MAX_WIDTH:
         raise ValueError(f"width must be from 1 to {MAX_WIDTH}")
+    if limit is not None and limit < 0:
+        raise ValueError("limit must not be negative")
     find = occurrence_finder(terms, forms)
-    lines: list[ConcordanceLine] = []
+    kept: list = []  # a heap of (negated key, tie, item): the worst kept line on top
+    tie = itertools.count()
+    total = 0
+    read = 0
+    notices = list(found.notices)
     for docnum in found.docnums:
+        if deadline is not None and deadline.expired():
+            notices.append(
+                f"stopped after {deadline.seconds:g} s: occurrences from {read:,} of {len(found.docnums):,} "
+                "documents (raise the time budget to see them all)"
+            )
+            break
+        read += 1
         fields = searcher.stored_fields(docnum)
         body = fields.get("body", "")
+        spans = find(body)
+        total += len(spans)
+        if not spans or limit == 0:
+            continue
         date = fields.get("date")
-        for start, end in find(body):
-            lines.append(
-                ConcordanceLine(
-                    id=fields["id"],
-                    date=date.date() if date else None,
-                    source=fields.get("source", ""),
-                    left=_left(body, start, width),
-                    match=strip_ignorable(body[start:end]),
-                    right=_right(body, end, width),
-                    offset=start,
-                )
-            )
-    lines.sort(key=_SORTS[sort])
-    total = len(lines)
-    if limit is not None:
-        del lines[limit:]
-    return Concordance(found.plan.text, len(found.docnums), lines, total, width, list(found.notices))
+        document = (fields["id"], date.date() if date else None, fields.get("source", ""))
+        for start, end in spans:
+            if sort == "left":
+                key = (_words(_left(body, start, width))[::-1], strip_ignorable(body[start:end]).casefold(),
+                       *_document_key("date", document, start))
+            elif sort == "right":
+                key = (_words(_right(body, end, width)), strip_ignorable(body[start:end]).casefold(),
+                       *_document_key("date", document, start))
+            else:
+                key = _document_key(sort, document, start)
+            entry = (_Reversed(key), next(tie), (document, body, start, end))
+            if limit is None or len(kept) < limit:
+                heapq.heappush(kept, entry)
+            elif key < kept[0][0].key:
+                heapq.heapreplace(kept, entry)
+    chosen = [item for _, _, item in sorted(kept, key=lambda entry: (entry[0].key, entry[1]))]
+    lines = [_line(document, body, start, end, width) for document, body, start, end in chosen]
+    return Concordance(found.plan.text, len(found.docnums), lines, total, width, notices)
+
+
+class _Reversed:
+    """A sort key ordered backwards, so that a min-heap keeps the worst line on top."""
+
+    __slots__ = ("key",)
+
+    def __init__(self, key):
+        self.key = key
+
+    def __lt__(self, other: "_Reversed") -> bool:
+        return other.key < self.key
+
+
+def _line(document: tuple, body: str, start: int, end: int, width: int) -> ConcordanceLine:
+    doc_id, date, source = document
+    return ConcordanceLine(
+        id=doc_id,
+        date=date,
+        source=source,
+        left=_left(body, start, width),
+        match=strip_ignorable(body[start:end]),
+        right=_right(body, end, width),
+        offset=start,
+    )
+
+
+def _document_key(sort: str, document: tuple, offset: int) -> tuple:
+    """What :data:`_SORTS` gives for a line, from its document and offset alone."""
+    doc_id, date, source = document
+    by_date = (date is None, date or dt.date.min, doc_id, offset)
+    return (source.casefold(), *by_date) if sort == "source" else by_date
 
 
 def _left(text: str, start: int, width: int) -> str:
@@ -194,12 +254,12 @@ def _words(text: str) -> list[str]:
 
 
 def _by_date(line: ConcordanceLine):
-    return (line.date is None, line.date or dt.date.min, line.id, line.offset)
+    return _document_key("date", (line.id, line.date, line.source), line.offset)
 
 
 _SORTS = {
     "date": _by_date,
-    "source": lambda line: (line.source.casefold(), *_by_date(line)),
+    "source": lambda line: _document_key("source", (line.id, line.date, line.source), line.offset),
     "left": lambda line: (_words(line.left)[::-1], line.match.casefold(), *_by_date(line)),
     "right": lambda line: (_words(line.right), line.match.casefold(), *_by_date(line)),
 }
