@@ -6,6 +6,7 @@ from array import array
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from search import Index
 from search.corpus import CorpusReader
@@ -123,3 +124,50 @@ def test_a_term_that_cannot_be_listed_means_no_file():
     writer.add_term(b"one", array("I", [0, 1]))
     writer.add_term(b"two\nlines", array("I", [1]))
     writer.write(_NoFiles(), None)  # nothing written: terms would come from the bodies
+
+
+class _Segment:
+    def make_filename(self, extension):
+        return "seg" + extension
+
+    def create_file(self, storage, extension):
+        return storage.create_file(self.make_filename(extension))
+
+
+class _Reader:
+    def __init__(self, storage):
+        self._storage, self._segment = storage, _Segment()
+
+
+def _written(storage) -> bytes:
+    writer = DocumentLemmasWriter()
+    writer.add_term(b"alpha", array("I", [0, 2]))
+    writer.add_term(b"beta", array("I", [1]))
+    writer.add_term(b"beta", array("I", [2]))  # the same term, a later chunk
+    writer.write(_Segment(), storage)
+    with storage.open_file("seg.dlm") as file:
+        return file.read()
+
+
+def test_a_damaged_file_is_not_used():
+    from whoosh.filedb.filestore import RamStorage
+
+    storage = RamStorage()
+    good = _written(storage)
+    kept = segment_lemmas(_Reader(storage))
+    assert kept.counts(np.array([0, 1, 2])) == {"alpha": 2, "beta": 2}
+    assert kept.counts(np.array([1])) == {"beta": 1}
+    truncated = (good[:-3], good[:20], good[:3])
+    altered = (good[:8] + b"\xff" + good[9:], good[:21] + b"\x09" + good[22:], b"DLM0" + good[4:])  # count, offset, magic
+    for damaged in truncated + altered:
+        storage = RamStorage()
+        with storage.create_file("seg.dlm") as file:
+            file.write(damaged)
+        assert segment_lemmas(_Reader(storage)) is None, damaged
+    # An ordinal past the list (the offsets and list still agree): refused when counting.
+    storage = RamStorage()
+    ordinals_at = 20 + 4 * 4  # the header, then four offsets
+    with storage.create_file("seg.dlm") as file:
+        file.write(good[:ordinals_at] + (7).to_bytes(4, "little") + good[ordinals_at + 4:])
+    with pytest.raises(ValueError):
+        segment_lemmas(_Reader(storage)).counts(np.array([0]))

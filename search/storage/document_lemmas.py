@@ -11,10 +11,10 @@ lemmas. Counting a set's lemmas is then a gather and a ``numpy.bincount``.
 
 The file (extension ``.dlm``, one per segment, inside its compound file)::
 
-    header       "DLM1", documents D, lemmas L, pairs P   (little-endian uint32)
+    header       "DLM1", documents D, lemmas L, pairs P, lemma bytes B   (little-endian uint32)
     offsets      D + 1 uint32: document d's pairs are ordinals[offsets[d]:offsets[d + 1]]
     ordinals     P uint32, each document's lemma numbers in ascending order
-    lemmas       the L lemmas, UTF-8, "\\n" between them, in term order
+    lemmas       the L lemmas, UTF-8, "\\n" between them, in term order (B bytes)
 
 It costs four bytes a distinct lemma a document (about 5 % of an index).
 Segments written before it existed, or by Whoosh's own pool, have no such
@@ -32,7 +32,7 @@ import numpy as np
 # The field whose lemmas are kept (what ``search terms`` counts).
 FIELD = "body"
 EXTENSION = ".dlm"
-_HEADER = struct.Struct("<4sIII")
+_HEADER = struct.Struct("<4sIIII")
 _MAGIC = b"DLM1"
 _UINT32 = np.dtype("<u4")
 
@@ -69,12 +69,13 @@ class DocumentLemmasWriter:
         documents = int(docnums.max()) + 1 if len(docnums) else 0
         offsets = np.zeros(documents + 1, dtype=np.uint32)
         np.cumsum(np.bincount(docnums, minlength=documents), out=offsets[1:])
+        listed = b"\n".join(self._terms)
         out = segment.create_file(storage, EXTENSION)
         try:
-            out.write(_HEADER.pack(_MAGIC, documents, len(self._terms), len(docnums)))
+            out.write(_HEADER.pack(_MAGIC, documents, len(self._terms), len(docnums), len(listed)))
             out.write(offsets.astype(_UINT32).tobytes())
             out.write(ordinals[order].astype(_UINT32).tobytes())
-            out.write(b"\n".join(self._terms))
+            out.write(listed)
         finally:
             out.close()
 
@@ -84,12 +85,16 @@ class SegmentLemmas:
 
     def __init__(self, file: Any, length: int):
         self._file = file
-        magic, self.documents, self.lemma_count, self._pairs = _HEADER.unpack(file.get(0, _HEADER.size))
+        if length < _HEADER.size:
+            raise ValueError("a truncated document-lemmas file")
+        magic, self.documents, self.lemma_count, self._pairs, listed = _HEADER.unpack(file.get(0, _HEADER.size))
         if magic != _MAGIC:
             raise ValueError("not a document-lemmas file")
         self._offsets_at = _HEADER.size
         self._ordinals_at = self._offsets_at + 4 * (self.documents + 1)
         self._lemmas_at = self._ordinals_at + 4 * self._pairs
+        if self._lemmas_at + listed != length:
+            raise ValueError("a document-lemmas file of the wrong length")
         self._length = length
         self._offsets: np.ndarray | None = None
         self._lemmas: list[str] | None = None
@@ -127,24 +132,42 @@ class SegmentLemmas:
         ]
         return np.frombuffer(b"".join(pieces), dtype=_UINT32)
 
+    def check(self) -> None:
+        """Raise ValueError unless the offsets and the lemma list agree with the header."""
+        offsets = self.offsets()
+        if offsets[0] != 0 or offsets[-1] != self._pairs or np.any(np.diff(offsets) < 0):
+            raise ValueError("document-lemmas offsets out of order")
+        if len(self.lemmas()) != self.lemma_count:
+            raise ValueError("document-lemmas list of the wrong length")
+
     def counts(self, docnums: np.ndarray) -> dict[str, int]:
-        """How many of these documents hold each lemma (lemmas they all lack left out)."""
+        """How many of these documents hold each lemma (lemmas they all lack
+        left out); ValueError if the file numbers a lemma it does not list."""
         tally = np.bincount(self.ordinals(docnums), minlength=self.lemma_count)
+        if len(tally) > self.lemma_count:
+            raise ValueError("a document-lemmas ordinal out of range")
         present = np.flatnonzero(tally)
         names = self.lemmas()
         return dict(zip(map(names.__getitem__, present.tolist()), tally[present].tolist()))
 
 
 def segment_lemmas(segment_reader: Any) -> SegmentLemmas | None:
-    """The ``.dlm`` file of a Whoosh segment reader, or None if it has none."""
+    """The ``.dlm`` file of a Whoosh segment reader, or None if it has none
+    or it does not hold together (then the bodies are read instead)."""
     storage = getattr(segment_reader, "_storage", None)
     segment = getattr(segment_reader, "_segment", None)
     if storage is None or segment is None:
         return None
     name = segment.make_filename(EXTENSION)
+    file = None
     try:
         if not storage.file_exists(name):
             return None
-        return SegmentLemmas(storage.open_file(name), storage.file_length(name))
-    except (OSError, ValueError, struct.error):
+        file = storage.open_file(name)
+        found = SegmentLemmas(file, storage.file_length(name))
+        found.check()
+        return found
+    except (OSError, ValueError, UnicodeDecodeError, struct.error):
+        if file is not None:
+            file.close()
         return None

@@ -156,29 +156,7 @@ def significant_terms(
     years = [year_of(searcher, docnum) for docnum in found.docnums] if by == "year" else []
     undated = years.count(None)
     year_sizes: Counter[int] = Counter(year for year in years if year is not None)
-    per_year: dict[int, dict[str, int]] = {}
-    kept = _kept_lemmas(reader)
-    if kept is not None:
-        try:
-            overall = _kept_counts(kept, found.docnums)
-            if by == "year":
-                docnums_by_year: defaultdict[int, list[int]] = defaultdict(list)
-                for year, docnum in zip(years, found.docnums):
-                    if year is not None:
-                        docnums_by_year[year].append(docnum)
-                per_year = {year: _kept_counts(kept, docnums_by_year[year]) for year in year_sizes}
-        finally:
-            for segment, _ in kept:
-                segment.close()
-    else:
-        lemma_names, lemmas_by_doc = _document_lemmas(searcher, found.docnums, policy, lookup)
-        overall = _counts(lemma_names, lemmas_by_doc)
-        if by == "year":
-            by_year: defaultdict[int, list[set[int]]] = defaultdict(list)
-            for year, document_lemmas in zip(years, lemmas_by_doc):
-                if year is not None:
-                    by_year[year].append(document_lemmas)
-            per_year = {year: _counts(lemma_names, by_year[year]) for year in year_sizes}
+    overall, per_year = _set_counts(searcher, found.docnums, years, policy, lookup)
     frequencies: dict[str, int] = {}
     document_frequency = DocumentFrequencies(reader, "body")
 
@@ -230,6 +208,35 @@ def _counts(lemma_names: list[str], lemmas_by_doc: Iterable[set[int]]) -> dict[s
     MIN_DOCUMENTS (fewer are never reported)."""
     counts = Counter(chain.from_iterable(lemmas_by_doc))
     return {lemma_names[number]: count for number, count in counts.items() if count >= MIN_DOCUMENTS}
+
+
+def _set_counts(
+    searcher: Searcher, docnums: list[int], years: list[int | None], policy: str, lookup
+) -> tuple[dict[str, int], dict[int, dict[str, int]]]:
+    """How many of the documents hold each lemma (MIN_DOCUMENTS or more), and
+    with ``years`` (each document's) the same for each year's documents: from
+    the index's kept document lemmas, or from the bodies where it has none."""
+    kept = _kept_lemmas(searcher.reader())
+    if kept is not None:
+        try:
+            docnums_by_year: defaultdict[int, list[int]] = defaultdict(list)
+            for year, docnum in zip(years, docnums):
+                if year is not None:
+                    docnums_by_year[year].append(docnum)
+            return _kept_counts(kept, docnums), {
+                year: _kept_counts(kept, in_year) for year, in_year in docnums_by_year.items()
+            }
+        except ValueError:  # a damaged file: count from the bodies instead
+            pass
+        finally:
+            for segment, _ in kept:
+                segment.close()
+    lemma_names, lemmas_by_doc = _document_lemmas(searcher, docnums, policy, lookup)
+    by_year: defaultdict[int, list[set[int]]] = defaultdict(list)
+    for year, document_lemmas in zip(years, lemmas_by_doc):
+        if year is not None:
+            by_year[year].append(document_lemmas)
+    return _counts(lemma_names, lemmas_by_doc), {year: _counts(lemma_names, sets) for year, sets in by_year.items()}
 
 
 def _kept_lemmas(reader) -> list[tuple[SegmentLemmas, int]] | None:
