@@ -171,3 +171,34 @@ def test_a_damaged_file_is_not_used():
         file.write(good[:ordinals_at] + (7).to_bytes(4, "little") + good[ordinals_at + 4:])
     with pytest.raises(ValueError):
         segment_lemmas(_Reader(storage)).counts(np.array([0]))
+
+
+class _CheckedReader(_Reader):
+    def __init__(self, storage, lexicon):
+        super().__init__(storage)
+        self._lexicon = lexicon
+
+    def storage(self):
+        return self._storage
+
+    def segment(self):
+        return self._segment
+
+    def lexicon(self, fieldname):
+        return iter(self._lexicon)
+
+
+def test_search_check_names_damaged_or_mismatched_document_lemmas():
+    from whoosh.filedb.filestore import RamStorage
+
+    from search.storage.checking import _check_document_lemmas
+
+    storage = RamStorage()
+    good = _written(storage)
+    assert _check_document_lemmas(_CheckedReader(storage, [b"alpha", b"beta"])) is None
+    assert "other words" in _check_document_lemmas(_CheckedReader(storage, [b"alpha", b"gamma"]))
+    assert _check_document_lemmas(_CheckedReader(RamStorage(), [b"alpha"])) is None  # no file: an older segment
+    damaged = RamStorage()
+    with damaged.create_file("seg.dlm") as file:
+        file.write(good[:-2])
+    assert "do not hold together" in _check_document_lemmas(_CheckedReader(damaged, [b"alpha", b"beta"]))

@@ -111,8 +111,29 @@ def _check_segment(whoosh_index, segment) -> str | None:
                     column = reader.column_reader(fieldname, translate=False)
                     for docnum in range(reader.doc_count_all()):
                         column[docnum]
+            lemmas_problem = _check_document_lemmas(reader)
         finally:
             reader.close()
+        if lemmas_problem:
+            return f"segment {name}: {lemmas_problem}; {store.REBUILD_HINT}"
     except Exception as error:  # a damaged file can fail in any way
         return f"segment {name} is damaged ({type(error).__name__}: {error}); {store.REBUILD_HINT}"
+    return None
+
+
+def _check_document_lemmas(reader) -> str | None:
+    """A problem with the segment's kept document lemmas, if it has them
+    (see :mod:`search.storage.document_lemmas`)."""
+    from search.storage.document_lemmas import EXTENSION, FIELD, segment_lemmas
+
+    if not reader.storage().file_exists(reader.segment().make_filename(EXTENSION)):
+        return None
+    kept = segment_lemmas(reader)
+    if kept is None:
+        return "its document lemmas do not hold together (search terms reads the bodies instead)"
+    try:
+        if kept.lemmas() != [term.decode("utf-8") for term in reader.lexicon(FIELD)]:
+            return "its document lemmas list other words than its body field holds"
+    finally:
+        kept.close()
     return None
