@@ -202,3 +202,23 @@ def test_search_check_names_damaged_or_mismatched_document_lemmas():
     with damaged.create_file("seg.dlm") as file:
         file.write(good[:-2])
     assert "do not hold together" in _check_document_lemmas(_CheckedReader(damaged, [b"alpha", b"beta"]))
+
+
+def test_pairs_placed_a_run_of_terms_at_a_time_land_where_one_sort_puts_them(monkeypatch):
+    from search.storage import document_lemmas
+
+    rng = np.random.default_rng(7)
+    writer = DocumentLemmasWriter()
+    for number in range(300):
+        holders = np.sort(rng.choice(50, size=int(rng.integers(1, 20)), replace=False))
+        half = len(holders) // 2
+        writer.add_term(b"t%03d" % number, array("I", holders[:half].tolist()))  # a term in two chunks
+        writer.add_term(b"t%03d" % number, array("I", holders[half:].tolist()))
+    docnums = np.frombuffer(writer._docnums, np.uint32)
+    terms = np.repeat(np.arange(300), np.frombuffer(writer._lengths, np.uint32))
+    expected = terms[np.argsort(docnums, kind="stable")]
+    for chunk in (1, 7, 64, 1 << 21):
+        monkeypatch.setattr(document_lemmas, "CHUNK_PAIRS", chunk)
+        offsets, ordinals = writer.by_document()
+        assert list(ordinals) == list(expected), chunk
+        assert list(np.diff(offsets)) == list(np.bincount(docnums, minlength=50))

@@ -35,6 +35,8 @@ EXTENSION = ".dlm"
 _HEADER = struct.Struct("<4sIIII")
 _MAGIC = b"DLM1"
 _UINT32 = np.dtype("<u4")
+# (document, lemma) pairs placed by document at once when a file is written.
+CHUNK_PAIRS = 1 << 19
 
 
 class DocumentLemmasWriter:
@@ -63,21 +65,46 @@ class DocumentLemmasWriter:
         """Write the segment's file (nothing if a term could not be listed)."""
         if not self._usable:
             return
-        docnums = np.frombuffer(self._docnums, dtype=np.uint32) if self._docnums else np.zeros(0, np.uint32)
-        ordinals = np.repeat(np.arange(len(self._terms), dtype=np.uint32), np.frombuffer(self._lengths, np.uint32))
-        order = np.argsort(docnums, kind="stable")  # by document; within one, term order
-        documents = int(docnums.max()) + 1 if len(docnums) else 0
-        offsets = np.zeros(documents + 1, dtype=np.uint32)
-        np.cumsum(np.bincount(docnums, minlength=documents), out=offsets[1:])
+        offsets, ordinals = self.by_document()
         listed = b"\n".join(self._terms)
         out = segment.create_file(storage, EXTENSION)
         try:
-            out.write(_HEADER.pack(_MAGIC, documents, len(self._terms), len(docnums), len(listed)))
+            out.write(_HEADER.pack(_MAGIC, len(offsets) - 1, len(self._terms), len(ordinals), len(listed)))
             out.write(offsets.astype(_UINT32).tobytes())
-            out.write(ordinals[order].astype(_UINT32).tobytes())
+            out.write(ordinals.astype(_UINT32, copy=False).tobytes())
             out.write(listed)
         finally:
             out.close()
+
+    def by_document(self) -> tuple[np.ndarray, np.ndarray]:
+        """(offsets, ordinals): each document's term ordinals, ascending,
+        ``ordinals[offsets[d]:offsets[d + 1]]``.
+
+        The pairs come in term order; they are placed by document a run of
+        terms at a time (about CHUNK_PAIRS pairs), so that sorting needs
+        memory for one run, not for a merged segment's tens of millions."""
+        docnums = np.frombuffer(self._docnums, dtype=np.uint32) if self._docnums else np.zeros(0, np.uint32)
+        lengths = np.frombuffer(self._lengths, dtype=np.uint32) if self._lengths else np.zeros(0, np.uint32)
+        documents = int(docnums.max()) + 1 if len(docnums) else 0
+        offsets = np.zeros(documents + 1, dtype=np.int64)
+        np.cumsum(np.bincount(docnums, minlength=documents), out=offsets[1:])
+        placed = np.empty(len(docnums), dtype=np.uint32)
+        next_slot = offsets[:-1].copy()  # where each document's next ordinal goes
+        term_ends = np.cumsum(lengths, dtype=np.int64)
+        first_term, start = 0, 0
+        while start < len(docnums):
+            last_term = max(int(np.searchsorted(term_ends, start + CHUNK_PAIRS, side="right")), first_term + 1)
+            stop = int(term_ends[last_term - 1])
+            ordinals = np.repeat(np.arange(first_term, last_term, dtype=np.uint32), lengths[first_term:last_term])
+            order = np.argsort(docnums[start:stop], kind="stable")  # by document; within one, term order
+            owners = docnums[start:stop][order]
+            group_starts = np.flatnonzero(np.diff(owners, prepend=np.int64(-1)))  # each document's first pair
+            group_sizes = np.diff(group_starts, append=len(owners))
+            rank = np.arange(len(owners)) - np.repeat(group_starts, group_sizes)
+            placed[next_slot[owners] + rank] = ordinals[order]
+            next_slot[owners[group_starts]] += group_sizes
+            first_term, start = last_term, stop
+        return offsets, placed
 
 
 class SegmentLemmas:
