@@ -152,3 +152,14 @@ def test_indexed_signatures_are_the_live_documents_stored_ones(fresh_index):
     assert sorted(ids) == sorted(expected)
     for key, row in zip(ids, matrix):
         assert np.array_equal(row, np.frombuffer(signature(bodies[key]), dtype=DTYPE))
+
+
+def test_signatures_with_the_permutations_drawn_once_are_datasketchs_own():
+    import zlib
+
+    from search.indexer import duplicates
+
+    for body in (BASE, REPUBLISHED, OTHER):
+        fresh = duplicates._minhash_class()(num_perm=duplicates.NUM_PERM, hashfunc=zlib.crc32, scheme=duplicates.SCHEME)
+        fresh.update_batch(shingles(body))
+        assert signature(body) == fresh.hashvalues.astype(duplicates.DTYPE).tobytes()
