@@ -24,6 +24,8 @@ from whoosh.reading import IndexReader
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.system import _INT_SIZE, unpack_int
 
+from search.storage import posting_blocks
+
 # The position count that starts a Whoosh Positions value.
 _COUNT_SIZE = 4
 # How many decoded postings a reader keeps (about 37 bytes each measured on
@@ -122,35 +124,49 @@ class PostingReader:
         return found
 
     def _read(self, field: str, text: str) -> Postings:
-        ids, weights, values = array("q"), array("f"), []
+        ids, weights, sizes, values = array("q"), array("f"), array("I"), []
         btext = text.encode("utf-8")
         for segment, offset in self.reader.leaf_readers():
             if (field, btext) not in segment:
                 continue
-            for deltas, block_weights, block_values in _term_blocks(segment, field, btext):
+            raw = _posting_list(segment, field, btext)
+            if raw is not None and raw[: len(posting_blocks.MAGIC)] == posting_blocks.MAGIC:
+                part_ids, part_weights, part_sizes, part_values = posting_blocks.decode_list(raw, offset)
+                ids.extend(part_ids)
+                weights.extend(part_weights)
+                sizes.extend(part_sizes)
+                values.append(part_values)
+                continue
+            blocks = _blocks(segment.postings(field, btext)) if raw is None else _pickled_blocks(raw, field, btext)
+            for deltas, block_weights, block_values in blocks:
                 if deltas:  # a block's first "delta" is its first document number
                     ids.extend(accumulate((deltas[0] + offset, *deltas[1:])))
                 weights.extend(block_weights)
+                sizes.extend(map(len, block_values))
                 values.extend(block_values)
-        offsets = array("q", accumulate(map(len, values), initial=0))
+        offsets = array("q", accumulate(sizes, initial=0))
         return Postings(ids, weights, b"".join(values), offsets)
 
 
-def _term_blocks(segment, field: str, btext: bytes) -> Iterator[tuple[Sequence[int], array, tuple]]:
-    """(document-number deltas, weights, values) of each posting block of a term
-    in one segment. The term's whole posting list is read at once (its extent is
+def _posting_list(segment, field: str, btext: bytes) -> bytes | None:
+    """A term's whole posting list in one segment, in one read (its extent is
     in the term's entry), where stepping through it block by block costs two
     reads a block, each a system call (a frequent word has a hundred blocks).
-    Segments of other formats go through Whoosh's matcher."""
+    ``None`` for postings inlined in the term's entry or segments of other
+    formats (those go through Whoosh's matcher)."""
     postfile = getattr(getattr(segment, "_terms", None), "_postfile", None)
     info = segment.term_info(field, btext)
     if postfile is None or info.is_inlined():
-        yield from _blocks(segment.postings(field, btext))
-        return
+        return None
     start, length = info.extent()
     if isinstance(length, tuple):  # Whoosh 3 reads it back as a 1-tuple
         length = length[0]
-    raw = postfile.get(start, length)
+    return postfile.get(start, length)
+
+
+def _pickled_blocks(raw: bytes, field: str, btext: bytes) -> Iterator[tuple[Sequence[int], array, tuple]]:
+    """(document-number deltas, weights, values) of each block of a posting
+    list in Whoosh 3's own layout (pickled blocks)."""
     if raw[: len(WHOOSH3_HEADER_MAGIC)] != WHOOSH3_HEADER_MAGIC:
         raise UnreadablePostings(f"{field}:{btext!r}")
     position = len(WHOOSH3_HEADER_MAGIC)
@@ -183,6 +199,12 @@ def _blocks(matcher) -> Iterator[tuple[Sequence[int], array, tuple]]:
     if matcher._data is None:
         matcher._read_data()
     yield _block_arrays(matcher._data, matcher._blocklength)
+    if getattr(matcher, "_arrays", False):  # blocks as arrays: the matcher turns them into Whoosh's tuples
+        while not matcher._lastblock:
+            matcher._next_block()
+            matcher._read_data()
+            yield _block_arrays(matcher._data, matcher._blocklength)
+        return
     position, last = matcher._nextoffset, matcher._lastblock
     while not last:
         length = postfile.get_int(position)

@@ -1,0 +1,201 @@
+"""Posting blocks as flat arrays: the layout new segments are written in.
+
+Whoosh 3 pickles each block's postings (a tuple of document-number deltas, a
+tuple of weights, a tuple of value strings), and unpickling them was most of
+the time a query spent reading postings (about 75 µs a block of 128 on the
+50,000-document index). Here a block keeps Whoosh's framing (its length, then
+its pickled summary, which Whoosh's matcher reads to skip blocks) but stores
+its postings as four arrays one after the other, which ``array.frombytes`` or
+numpy read without making a Python object a posting:
+
+* document-number deltas, ``uint32`` (the first one is the block's first number),
+* weights, ``float32``,
+* the length of each posting's value, ``uint32``,
+* the values themselves, joined (Whoosh's own encoding of positions etc.),
+
+zlib-compressed from ``COMPRESS_FROM_POSTINGS`` postings on, and followed by
+a fixed trailer (posting count, last document number, stored length, whether
+compressed), so that a reader finds the arrays from the block's end without
+unpickling the summary.
+
+A posting list in this layout starts with ``MAGIC`` instead of Whoosh's
+``W3Bl``: readers tell the two apart list by list, so an index whose older
+segments are in Whoosh's layout reads as before, without a rebuild.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from array import array
+from itertools import accumulate
+from pickle import dumps
+
+from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC, W3LeafMatcher, W3PostingsWriter
+from whoosh.system import emptybytes
+from whoosh.util.numlists import delta_encode
+from whoosh.util.numeric import length_to_byte
+
+# Starts a posting list whose blocks are in this module's layout.
+MAGIC = b"SRa1"
+# count, last document number, stored (maybe compressed) length of the arrays, compressed flag.
+TRAILER = struct.Struct("<IIIB")
+# Blocks of fewer postings than this are written uncompressed: zlib makes a
+# one-posting block larger, not smaller, and each call costs tens of
+# microseconds (most blocks are one word's only posting: 212,000 of 390,000
+# in an eval-index segment).
+COMPRESS_FROM_POSTINGS = 4
+# Whoosh's block length: a big-endian signed int (negative for a list's last block).
+_INT = struct.Struct("!i")
+_LITTLE = struct.pack("=I", 1) == struct.pack("<I", 1)
+
+
+def _le(values: array) -> bytes:
+    """The array's bytes, little-endian whatever this machine's order."""
+    if not _LITTLE:
+        values = array(values.typecode, values)
+        values.byteswap()
+    return values.tobytes()
+
+
+def _from_le(typecode: str, data: bytes) -> array:
+    values = array(typecode)
+    values.frombytes(data)
+    if not _LITTLE:
+        values.byteswap()
+    return values
+
+
+def encode_block(ids, weights, values: list[bytes], compression: int) -> bytes:
+    """A block's data (what follows its pickled summary): the four arrays,
+    compressed at ``compression`` (0: never) when the block is large enough,
+    then the trailer."""
+    count = len(ids)
+    if len(values) < count:  # Whoosh leaves out empty values (formats with none)
+        values = [*values, *[emptybytes] * (count - len(values))]
+    deltas = array("I", delta_encode(ids)) if count else array("I")
+    sizes = array("I", map(len, values))
+    data = b"".join((_le(deltas), _le(array("f", weights)), _le(sizes), emptybytes.join(values)))
+    compressed = bool(compression) and count >= COMPRESS_FROM_POSTINGS
+    if compressed:
+        data = zlib.compress(data, compression)
+    return data + TRAILER.pack(count, ids[-1] if count else 0, len(data), int(compressed))
+
+
+def split_block(block: bytes, end: int | None = None) -> tuple[int, int, bytes]:
+    """(count, last document number, the four arrays uncompressed) of the
+    block data ending at ``end`` (by default the end of ``block``)."""
+    end = len(block) if end is None else end
+    count, last, size, compressed = TRAILER.unpack_from(block, end - TRAILER.size)
+    data = block[end - TRAILER.size - size : end - TRAILER.size]
+    return count, last, zlib.decompress(data) if compressed else data
+
+
+def decode_block(block: bytes) -> tuple[array, array, list[bytes]]:
+    """(document-number deltas, weights, values) of one block's data."""
+    count, _, data = split_block(block)
+    deltas = _from_le("I", data[: 4 * count])
+    weights = _from_le("f", data[4 * count : 8 * count])
+    sizes = _from_le("I", data[8 * count : 12 * count])
+    values, start = [], 12 * count
+    for size in sizes:
+        values.append(data[start : start + size])
+        start += size
+    return deltas, weights, values
+
+
+def decode_list(raw: bytes, offset: int = 0) -> tuple[array, array, array, bytes]:
+    """A whole posting list in this layout (``raw`` starts with ``MAGIC``):
+    its document numbers plus ``offset``, weights, value sizes and values
+    joined. The deltas of all blocks are summed in one pass: each block's
+    first number is turned into a delta from the previous block's last."""
+    deltas, weights, sizes, values = array("I"), array("f"), array("I"), []
+    starts, lasts = [], []
+    position, last_block = len(MAGIC), False
+    while not last_block and position < len(raw):
+        (size,) = _INT.unpack_from(raw, position)
+        last_block = size < 0
+        end = position + _INT.size + abs(size)
+        count, last, data = split_block(raw, end)
+        starts.append(len(deltas))
+        lasts.append(last)
+        deltas.frombytes(data[: 4 * count])
+        weights.frombytes(data[4 * count : 8 * count])
+        sizes.frombytes(data[8 * count : 12 * count])
+        values.append(data[12 * count :])
+        position = end
+    if not _LITTLE:
+        for values_array in (deltas, weights, sizes):
+            values_array.byteswap()
+    ids = array("q", deltas)
+    for start, previous in zip(starts[1:], lasts):
+        ids[start] -= previous
+    if ids:
+        ids[0] += offset
+    return array("q", accumulate(ids)), weights, sizes, b"".join(values)
+
+
+class ArrayPostingsWriter(W3PostingsWriter):
+    """Whoosh 3's postings writer, writing each block's postings as arrays
+    (see the module's docstring). Vector postings (byte ids) keep Whoosh's
+    layout: they are not ours to read."""
+
+    def _write_block(self, last=False):
+        if self._byteids:
+            return self._write_pickled_block(last)
+        if not self._blockcount:
+            self._postfile.write(MAGIC)
+        self._terminfo.add_block(self)
+        ids = self._ids
+        data = encode_block(ids, self._weights, self._values, self._compression)
+        # The summary Whoosh's matcher reads to skip blocks, as Whoosh writes it.
+        summary = dumps(
+            (len(ids), ids[-1], self._maxweight, int(len(ids) >= COMPRESS_FROM_POSTINGS and self._compression > 0),
+             length_to_byte(self._minlength), length_to_byte(self._maxlength)),
+            2,
+        )
+        size = len(summary) + len(data)
+        self._postfile.write_int(-size if last else size)
+        self._postfile.write(summary)
+        self._postfile.write(data)
+        self._blockcount += 1
+        self._new_block()
+
+    def _write_pickled_block(self, last):
+        """Whoosh's own block, zlib only from ``COMPRESS_FROM_POSTINGS`` postings."""
+        level = self._compression
+        if len(self._ids) < COMPRESS_FROM_POSTINGS:
+            self._compression = 0
+        try:
+            super()._write_block(last)
+        finally:
+            self._compression = level
+
+
+class ArrayLeafMatcher(W3LeafMatcher):
+    """Whoosh 3's matcher over a posting list of either layout: blocks in
+    this module's layout are turned into the tuple Whoosh's unpickling gives,
+    so everything else (skipping, quality, values) is Whoosh's own."""
+
+    def _read_header(self):
+        postfile = self._postfile
+        postfile.seek(self._startoffset)
+        magic = postfile.read(4)
+        if magic not in (MAGIC, WHOOSH3_HEADER_MAGIC):
+            raise Exception("Block tag error %r" % magic)
+        self._arrays = magic == MAGIC
+        self._baseoffset = postfile.tell()
+
+    def _read_data(self):
+        if not self._arrays:
+            return super()._read_data()
+        block = self._postfile.get(self._dataoffset, self._nextoffset - self._dataoffset)
+        deltas, weights, values = decode_block(block)
+        fixedsize = self._fixedsize
+        if fixedsize is None or fixedsize < 0:
+            stored_values = tuple(values)
+        elif fixedsize == 0:
+            stored_values = None
+        else:
+            stored_values = emptybytes.join(values)
+        self._data = (tuple(deltas), weights, stored_values)
