@@ -1,6 +1,7 @@
 """Posting blocks as arrays: written for new segments, read beside Whoosh's pickled blocks."""
 
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -40,7 +41,7 @@ def list_magic(reader, field, text):
     found = []
     for segment, _ in reader.leaf_readers():
         if (field, text.encode()) in segment:
-            start, length = segment.term_info(field, text.encode()).extent()
+            start, _ = segment.term_info(field, text.encode()).extent()
             found.append(segment._terms._postfile.get(start, 4))
     return found
 
@@ -149,3 +150,20 @@ def test_whooshs_own_matchers_find_and_score_the_same_in_both_layouts(tmp_path, 
             expected = _whoosh_results(old, query)
             assert expected
             assert _whoosh_results(new, query) == expected
+
+
+def test_sums_are_the_same_with_and_without_numpy(fresh_index, monkeypatch):
+    import numpy  # noqa: F401 (loaded: the sums may use it)
+
+    fresh_index.add(_documents(700))  # six blocks, more postings than numpy is used from
+    with fresh_index._ix.reader() as reader:
+        (segment, _), = reader.leaf_readers()
+        start, length = segment.term_info("body", "переговоры".encode()).extent()
+        raw = segment._terms._postfile.get(start, length[0] if isinstance(length, tuple) else length)
+        with_numpy = posting_blocks.decode_list(raw, offset=1000)
+        sizes_with_numpy = posting_blocks.running_sum(with_numpy[2])
+        monkeypatch.delitem(sys.modules, "numpy")
+        without = posting_blocks.decode_list(raw, offset=1000)
+        assert with_numpy == without
+        assert sizes_with_numpy == posting_blocks.running_sum(without[2])
+        assert list(with_numpy[0]) == [1000 + n for n in range(700)]

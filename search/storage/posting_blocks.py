@@ -26,6 +26,7 @@ segments are in Whoosh's layout reads as before, without a rebuild.
 from __future__ import annotations
 
 import struct
+import sys
 import zlib
 from array import array
 from itertools import accumulate
@@ -48,6 +49,9 @@ COMPRESS_FROM_POSTINGS = 4
 # Whoosh's block length: a big-endian signed int (negative for a list's last block).
 _INT = struct.Struct("!i")
 _LITTLE = struct.pack("=I", 1) == struct.pack("<I", 1)
+# From this many postings on, sums are taken with numpy when it is loaded.
+_NUMPY_FROM = 256
+_NUMPY_TYPES = {"I": "uint32", "q": "int64"}
 
 
 def _le(values: array) -> bytes:
@@ -127,12 +131,35 @@ def decode_list(raw: bytes, offset: int = 0) -> tuple[array, array, array, bytes
     if not _LITTLE:
         for values_array in (deltas, weights, sizes):
             values_array.byteswap()
-    ids = array("q", deltas)
-    for start, previous in zip(starts[1:], lasts):
-        ids[start] -= previous
-    if ids:
-        ids[0] += offset
-    return array("q", accumulate(ids)), weights, sizes, b"".join(values)
+    numpy = sys.modules.get("numpy")
+    if numpy is None or len(deltas) < _NUMPY_FROM:
+        ids = array("q", deltas)
+        for start, previous in zip(starts[1:], lasts):
+            ids[start] -= previous
+        if ids:
+            ids[0] += offset
+        return array("q", accumulate(ids)), weights, sizes, b"".join(values)
+    # The same sums with numpy, where a process has it already (a large
+    # index's scorer): a frequent word has tens of thousands of postings.
+    steps = numpy.frombuffer(deltas, dtype=numpy.uint32).astype(numpy.int64)
+    steps[starts[1:]] -= numpy.array(lasts[:-1], dtype=numpy.int64)
+    steps[0] += offset
+    ids = array("q")
+    ids.frombytes(numpy.cumsum(steps).tobytes())
+    return ids, weights, sizes, b"".join(values)
+
+
+def running_sum(sizes: array) -> array:
+    """0, then the running sum of ``sizes`` (where each posting's value
+    starts in the joined values), with numpy where the process has it."""
+    numpy = sys.modules.get("numpy")
+    if numpy is None or len(sizes) < _NUMPY_FROM:
+        return array("q", accumulate(sizes, initial=0))
+    sums = numpy.zeros(len(sizes) + 1, dtype=numpy.int64)
+    numpy.cumsum(numpy.frombuffer(sizes, dtype=_NUMPY_TYPES[sizes.typecode]), out=sums[1:])
+    found = array("q")
+    found.frombytes(sums.tobytes())
+    return found
 
 
 class ArrayPostingsWriter(W3PostingsWriter):

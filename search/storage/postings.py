@@ -144,8 +144,7 @@ class PostingReader:
                 weights.extend(block_weights)
                 sizes.extend(map(len, block_values))
                 values.extend(block_values)
-        offsets = array("q", accumulate(sizes, initial=0))
-        return Postings(ids, weights, b"".join(values), offsets)
+        return Postings(ids, weights, b"".join(values), posting_blocks.running_sum(sizes))
 
 
 def _posting_list(segment, field: str, btext: bytes) -> bytes | None:
