@@ -3,7 +3,7 @@
 from hypothesis import given, settings, strategies as st
 
 from search.query.planner import plan_query
-from search.retrieval.snippets import Matcher, _spans, highlight_all, make_snippet
+from search.retrieval.snippets import Matcher, _normal, _normals, _spans, highlight_all, make_snippet
 from search.text.analysis import RussianTokenizer
 
 TEXT = (
@@ -167,3 +167,9 @@ def test_compound_parts_are_found_where_the_tokenizer_reads_them(text):
                 offset += len(part) + 1
     found = _spans(text, {}, compounds, lambda part: "а" if part == "а" else None)
     assert found == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="аЁёΣΑσİI\u0301\u00ad\u200bxZ1", min_size=1, max_size=8), max_size=12))
+def test_words_are_normalised_together_as_one_by_one(words):
+    assert _normals(words) == [_normal(word) for word in words]

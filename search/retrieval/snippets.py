@@ -67,16 +67,21 @@ class Vocabulary:
         self.generation = 0
 
     def add(self, word: str, found: tuple[str, ...]) -> None:
-        if len(self.lemmas) > _MAX_WORDS:
+        self.add_many([word], [found])
+
+    def add_many(self, new: list[str], found: list[tuple[str, ...]]) -> None:
+        """Store the lemmas ``found`` of each of the ``new`` words."""
+        if len(self.lemmas) + len(new) > _MAX_WORDS:
             self.generation += 1
             self.lemmas, self.words = {}, {}
-        words = self.words
-        for lemma in found:
-            known = words.get(lemma)
-            if known is None:
-                known = words.setdefault(lemma, set())
-            known.add(word)
-        self.lemmas[word] = found
+        lemmas_of, words_of = self.lemmas, self.words
+        for word, lemmas_found in zip(new, found):
+            for lemma in lemmas_found:
+                having = words_of.get(lemma)
+                if having is None:
+                    having = words_of.setdefault(lemma, set())
+                having.add(word)
+            lemmas_of[word] = lemmas_found
 
     def matching(self, candidates: set[str], wanted: frozenset[str]) -> set[str]:
         """Those of ``candidates`` (all known) with a lemma in ``wanted``."""
@@ -192,10 +197,28 @@ class Matcher:
     def _learn(self, words: set[str], vocabulary: Vocabulary) -> None:
         """Put the lemmas of ``words`` in ``vocabulary``, known ones in one lookup."""
         policy = self.terms.policy
-        normals = {word: _normal(word) for word in words}
-        found = known_lemmas(set(normals.values()), policy)
-        for word, normal in normals.items():
-            vocabulary.add(word, found.get(normal) or _lemmatise(word, policy))
+        new = list(words)
+        normals = _normals(new)
+        found = known_lemmas(set(normals), policy)
+        vocabulary.add_many(
+            new,
+            [
+                found.get(normal) or lemmas(normal, policy, word[:1].isupper())
+                for word, normal in zip(new, normals)
+            ],
+        )
+
+
+def _normals(words: list[str]) -> list[str]:
+    """Each word's normal form (as :func:`_normal`), made for all of them at
+    once on one joined string: no word holds a line break, and lowercasing
+    treats one as it treats a string's end."""
+    if not words:
+        return []
+    joined = "\n".join(words)
+    if _IGNORABLE_RE.search(joined):
+        joined = _IGNORABLE_RE.sub("", joined)
+    return fold_yo(joined.lower()).split("\n")
 
 
 def _has_hyphen(word: str) -> bool:
@@ -233,6 +256,7 @@ def _spans(
 
 
 _LETTER_RE = re.compile(r"[^\W_]")
+_IGNORABLE_RE = re.compile(f"[{IGNORABLE}]")
 _IGNORABLE_CHARS = frozenset(IGNORABLE)
 _HYPHEN_CHARS = frozenset(HYPHENS)
 
