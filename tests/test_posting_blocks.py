@@ -80,8 +80,18 @@ def test_a_block_round_trips(ids, data, compression):
     assert [sum(deltas[: i + 1]) for i in range(len(deltas))] == ids
     assert list(read_weights) == weights
     assert read_values == values
-    count, last, _ = posting_blocks.split_block(block)
+    count, last, _, chunk = posting_blocks.split_block(block)
     assert (count, last) == (len(ids), ids[-1])
+    assert posting_blocks.chunk_values(chunk) == b"".join(values)
+
+
+def test_block_values_are_decompressed_only_when_read(fresh_index):
+    fresh_index.add(_documents(700))
+    with fresh_index._ix.reader() as reader:
+        postings = PostingReader(reader).postings("body", "переговоры")
+        assert not any(isinstance(part, bytes) for part in postings.values.parts)  # six blocks, all as stored
+        postings.positions([300])
+        assert [isinstance(part, bytes) for part in postings.values.parts] == [False, False, True, False, False, False]
 
 
 def test_missing_values_read_as_empty():
@@ -164,6 +174,7 @@ def test_sums_are_the_same_with_and_without_numpy(fresh_index, monkeypatch):
         sizes_with_numpy = posting_blocks.running_sum(with_numpy[2])
         monkeypatch.delitem(sys.modules, "numpy")
         without = posting_blocks.decode_list(raw, offset=1000)
-        assert with_numpy == without
+        assert with_numpy[:4] == without[:4]
         assert sizes_with_numpy == posting_blocks.running_sum(without[2])
         assert list(with_numpy[0]) == [1000 + n for n in range(700)]
+        assert list(with_numpy[3]) == [0, 128, 256, 384, 512, 640]  # where each block starts

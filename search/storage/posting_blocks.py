@@ -5,18 +5,21 @@ tuple of weights, a tuple of value strings), and unpickling them was most of
 the time a query spent reading postings (about 75 µs a block of 128 on the
 50,000-document index). Here a block keeps Whoosh's framing (its length, then
 its pickled summary, which Whoosh's matcher reads to skip blocks) but stores
-its postings as four arrays one after the other, which ``array.frombytes`` or
-numpy read without making a Python object a posting:
+its postings as arrays that ``array.frombytes`` or numpy read without making
+a Python object a posting:
 
-* document-number deltas, ``uint32`` (the first one is the block's first number),
-* weights, ``float32``,
-* the length of each posting's value, ``uint32``,
+* the head: document-number deltas (``uint32``; the first one is the block's
+  first number), weights (``float32``) and the length of each posting's
+  value (``uint32``), one after the other;
 * the values themselves, joined (Whoosh's own encoding of positions etc.),
 
-zlib-compressed from ``COMPRESS_FROM_POSTINGS`` postings on, and followed by
-a fixed trailer (posting count, last document number, stored length, whether
-compressed), so that a reader finds the arrays from the block's end without
-unpickling the summary.
+each part zlib-compressed on its own from ``COMPRESS_FROM_POSTINGS`` postings
+on, then a fixed trailer (posting count, last document number, the two
+parts' stored lengths, whether compressed), so that a reader finds the parts
+from the block's end without unpickling the summary. Scoring reads the heads
+only; the values of a block are decompressed when a position in it is wanted
+(a frequent word's list is a few hundred blocks, a query's candidates a
+hundred documents).
 
 A posting list in this layout starts with ``MAGIC`` instead of Whoosh's
 ``W3Bl``: readers tell the two apart list by list, so an index whose older
@@ -38,9 +41,10 @@ from whoosh.util.numlists import delta_encode
 from whoosh.util.numeric import length_to_byte
 
 # Starts a posting list whose blocks are in this module's layout.
-MAGIC = b"SRa1"
-# count, last document number, stored (maybe compressed) length of the arrays, compressed flag.
-TRAILER = struct.Struct("<IIIB")
+MAGIC = b"SRa2"
+# count, last document number, stored (maybe compressed) lengths of the
+# arrays and of the values, compressed flag.
+TRAILER = struct.Struct("<IIIIB")
 # Blocks of fewer postings than this are written uncompressed: zlib makes a
 # one-posting block larger, not smaller, and each call costs tens of
 # microseconds (most blocks are one word's only posting: 212,000 of 390,000
@@ -71,66 +75,89 @@ def _from_le(typecode: str, data: bytes) -> array:
 
 
 def encode_block(ids, weights, values: list[bytes], compression: int) -> bytes:
-    """A block's data (what follows its pickled summary): the four arrays,
-    compressed at ``compression`` (0: never) when the block is large enough,
-    then the trailer."""
+    """A block's data (what follows its pickled summary): the three arrays,
+    then the values, each part compressed at ``compression`` (0: never) when
+    the block is large enough, then the trailer."""
     count = len(ids)
     if len(values) < count:  # Whoosh leaves out empty values (formats with none)
         values = [*values, *[emptybytes] * (count - len(values))]
     deltas = array("I", delta_encode(ids)) if count else array("I")
     sizes = array("I", map(len, values))
-    data = b"".join((_le(deltas), _le(array("f", weights)), _le(sizes), emptybytes.join(values)))
+    head = b"".join((_le(deltas), _le(array("f", weights)), _le(sizes)))
+    joined = emptybytes.join(values)
     compressed = bool(compression) and count >= COMPRESS_FROM_POSTINGS
     if compressed:
-        data = zlib.compress(data, compression)
-    return data + TRAILER.pack(count, ids[-1] if count else 0, len(data), int(compressed))
+        head, joined = zlib.compress(head, compression), zlib.compress(joined, compression)
+    trailer = TRAILER.pack(count, ids[-1] if count else 0, len(head), len(joined), int(compressed))
+    return head + joined + trailer
 
 
-def split_block(block: bytes, end: int | None = None) -> tuple[int, int, bytes]:
-    """(count, last document number, the four arrays uncompressed) of the
-    block data ending at ``end`` (by default the end of ``block``)."""
+def split_block(block: bytes, end: int | None = None) -> tuple[int, int, bytes, "Chunk"]:
+    """(count, last document number, the three arrays uncompressed, the
+    values still as stored) of the block data ending at ``end`` (by default
+    the end of ``block``)."""
     end = len(block) if end is None else end
-    count, last, size, compressed = TRAILER.unpack_from(block, end - TRAILER.size)
-    data = block[end - TRAILER.size - size : end - TRAILER.size]
-    return count, last, zlib.decompress(data) if compressed else data
+    count, last, head_size, values_size, compressed = TRAILER.unpack_from(block, end - TRAILER.size)
+    values_end = end - TRAILER.size
+    values_start = values_end - values_size
+    head = block[values_start - head_size : values_start]
+    return count, last, zlib.decompress(head) if compressed else head, (block, values_start, values_end, compressed)
+
+
+# A block's values as stored: (the bytes they lie in, start, end, compressed).
+Chunk = tuple[bytes, int, int, int]
+
+
+def chunk_values(chunk: Chunk) -> bytes:
+    data, start, end, compressed = chunk
+    return zlib.decompress(data[start:end]) if compressed else data[start:end]
 
 
 def decode_block(block: bytes) -> tuple[array, array, list[bytes]]:
     """(document-number deltas, weights, values) of one block's data."""
-    count, _, data = split_block(block)
-    deltas = _from_le("I", data[: 4 * count])
-    weights = _from_le("f", data[4 * count : 8 * count])
-    sizes = _from_le("I", data[8 * count : 12 * count])
-    values, start = [], 12 * count
+    count, _, head, chunk = split_block(block)
+    deltas = _from_le("I", head[: 4 * count])
+    weights = _from_le("f", head[4 * count : 8 * count])
+    sizes = _from_le("I", head[8 * count : 12 * count])
+    data = chunk_values(chunk)
+    values, start = [], 0
     for size in sizes:
         values.append(data[start : start + size])
         start += size
     return deltas, weights, values
 
 
-def decode_list(raw: bytes, offset: int = 0) -> tuple[array, array, array, bytes]:
+def decode_list(raw: bytes, offset: int = 0) -> tuple[array, array, array, array, list[Chunk]]:
     """A whole posting list in this layout (``raw`` starts with ``MAGIC``):
-    its document numbers plus ``offset``, weights, value sizes and values
-    joined. The deltas of all blocks are summed in one pass: each block's
-    first number is turned into a delta from the previous block's last."""
-    deltas, weights, sizes, values = array("I"), array("f"), array("I"), []
-    starts, lasts = [], []
+    its document numbers plus ``offset``, weights, value sizes, where each
+    block starts (a posting index) and each block's values as stored, to be
+    decompressed only if asked for (:func:`chunk_values`): scoring needs no
+    values, and re-ranking the positions of a few candidates only.
+
+    The deltas of all blocks are summed in one pass: each block's first
+    number is turned into a delta from the previous block's last."""
+    deltas, weights, sizes, chunks = array("I"), array("f"), array("I"), []
+    starts, lasts = array("q"), []
     position, last_block = len(MAGIC), False
     while not last_block and position < len(raw):
         (size,) = _INT.unpack_from(raw, position)
         last_block = size < 0
         end = position + _INT.size + abs(size)
-        count, last, data = split_block(raw, end)
+        count, last, head, chunk = split_block(raw, end)
         starts.append(len(deltas))
         lasts.append(last)
-        deltas.frombytes(data[: 4 * count])
-        weights.frombytes(data[4 * count : 8 * count])
-        sizes.frombytes(data[8 * count : 12 * count])
-        values.append(data[12 * count :])
+        deltas.frombytes(head[: 4 * count])
+        weights.frombytes(head[4 * count : 8 * count])
+        sizes.frombytes(head[8 * count : 12 * count])
+        chunks.append(chunk)
         position = end
     if not _LITTLE:
         for values_array in (deltas, weights, sizes):
             values_array.byteswap()
+    return _document_numbers(deltas, starts, lasts, offset), weights, sizes, starts, chunks
+
+
+def _document_numbers(deltas: array, starts: array, lasts: list[int], offset: int) -> array:
     numpy = sys.modules.get("numpy")
     if numpy is None or len(deltas) < _NUMPY_FROM:
         ids = array("q", deltas)
@@ -138,15 +165,15 @@ def decode_list(raw: bytes, offset: int = 0) -> tuple[array, array, array, bytes
             ids[start] -= previous
         if ids:
             ids[0] += offset
-        return array("q", accumulate(ids)), weights, sizes, b"".join(values)
+        return array("q", accumulate(ids))
     # The same sums with numpy, where a process has it already (a large
     # index's scorer): a frequent word has tens of thousands of postings.
     steps = numpy.frombuffer(deltas, dtype=numpy.uint32).astype(numpy.int64)
-    steps[starts[1:]] -= numpy.array(lasts[:-1], dtype=numpy.int64)
+    steps[numpy.frombuffer(starts, dtype=numpy.int64)[1:]] -= numpy.array(lasts[:-1], dtype=numpy.int64)
     steps[0] += offset
     ids = array("q")
     ids.frombytes(numpy.cumsum(steps).tobytes())
-    return ids, weights, sizes, b"".join(values)
+    return ids
 
 
 def running_sum(sizes: array) -> array:

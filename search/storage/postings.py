@@ -13,7 +13,7 @@ import pickle
 import threading
 import zlib
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from io import BytesIO
 from itertools import accumulate
@@ -41,24 +41,44 @@ class UnreadablePostings(Exception):
 
 @dataclass(frozen=True)
 class Postings:
-    """One term's postings in document order. The encoded positions of posting
-    ``i`` are ``blob[offsets[i]:offsets[i + 1]]`` (one bytes object, not one
-    per posting, to keep cached postings small)."""
+    """One term's postings in document order, with each posting's encoded
+    positions in ``values``."""
 
     ids: array
     weights: array
-    blob: bytes
-    offsets: array
+    values: "Values"
 
     def positions(self, docnums: list[int]) -> dict[int, list[int]]:
         """Token positions of the term in each of ``docnums`` that has it."""
         found = {}
-        ids, blob, offsets = self.ids, self.blob, self.offsets
+        ids, value = self.ids, self.values.get
         for docnum in docnums:
             place = bisect_left(ids, docnum)
             if place < len(ids) and ids[place] == docnum:
-                found[docnum] = decode_positions(blob[offsets[place] : offsets[place + 1]])
+                found[docnum] = decode_positions(value(place))
         return found
+
+
+class Values:
+    """The encoded values of a term's postings, in parts: the value of
+    posting ``i`` lies at ``offsets[i]:offsets[i + 1]`` of all parts joined.
+    A part is either its bytes or a block's values still compressed
+    (:mod:`search.storage.posting_blocks`), decompressed when first read
+    (scoring reads no values; re-ranking, those of a few candidates).
+    Threads may share one: a part decompressed twice is the same bytes."""
+
+    def __init__(self, starts: array, parts: list, offsets: array):
+        self.starts = starts  # the posting each part starts with
+        self.parts = parts
+        self.offsets = offsets
+
+    def get(self, place: int) -> bytes:
+        part_index = bisect_right(self.starts, place) - 1
+        part = self.parts[part_index]
+        if not isinstance(part, bytes):
+            part = self.parts[part_index] = posting_blocks.chunk_values(part)
+        base = self.offsets[self.starts[part_index]]
+        return part[self.offsets[place] - base : self.offsets[place + 1] - base]
 
 
 def decode_positions(value: bytes) -> list[int]:
@@ -124,19 +144,22 @@ class PostingReader:
         return found
 
     def _read(self, field: str, text: str) -> Postings:
-        ids, weights, sizes, values = array("q"), array("f"), array("I"), []
+        ids, weights, sizes = array("q"), array("f"), array("I")
+        starts, parts = array("q"), []
         btext = text.encode("utf-8")
         for segment, offset in self.reader.leaf_readers():
             if (field, btext) not in segment:
                 continue
             raw = _posting_list(segment, field, btext)
             if raw is not None and raw[: len(posting_blocks.MAGIC)] == posting_blocks.MAGIC:
-                part_ids, part_weights, part_sizes, part_values = posting_blocks.decode_list(raw, offset)
+                part_ids, part_weights, part_sizes, part_starts, chunks = posting_blocks.decode_list(raw, offset)
+                starts.extend(start + len(ids) for start in part_starts)
+                parts.extend(chunks)
                 ids.extend(part_ids)
                 weights.extend(part_weights)
                 sizes.extend(part_sizes)
-                values.append(part_values)
                 continue
+            first, values = len(ids), []
             blocks = _blocks(segment.postings(field, btext)) if raw is None else _pickled_blocks(raw, field, btext)
             for deltas, block_weights, block_values in blocks:
                 if deltas:  # a block's first "delta" is its first document number
@@ -144,7 +167,9 @@ class PostingReader:
                 weights.extend(block_weights)
                 sizes.extend(map(len, block_values))
                 values.extend(block_values)
-        return Postings(ids, weights, b"".join(values), posting_blocks.running_sum(sizes))
+            starts.append(first)
+            parts.append(b"".join(values))
+        return Postings(ids, weights, Values(starts, parts, posting_blocks.running_sum(sizes)))
 
 
 def _posting_list(segment, field: str, btext: bytes) -> bytes | None:
