@@ -178,3 +178,20 @@ def test_sums_are_the_same_with_and_without_numpy(fresh_index, monkeypatch):
         assert sizes_with_numpy == posting_blocks.running_sum(without[2])
         assert list(with_numpy[0]) == [1000 + n for n in range(700)]
         assert list(with_numpy[3]) == [0, 128, 256, 384, 512, 640]  # where each block starts
+
+
+def test_merging_segments_of_both_layouts_writes_arrays(tmp_path, monkeypatch, pickled_blocks):
+    with Index.create(tmp_path / "index") as ix:
+        ix.add(_documents(200))
+        monkeypatch.undo()
+        ix.add(_documents(200, start=200))
+        with ix._ix.reader() as reader:
+            before = {lemma: whoosh_postings(reader, "body", lemma) for lemma in ("переговоры", "министр", "визит")}
+        writer = ix._ix.writer(codec=directory.codec())
+        writer.commit(optimize=True)  # one segment, read through both layouts' matchers
+        with ix._ix.reader() as reader:
+            assert len(reader.leaf_readers()) == 1
+            assert set(list_magic(reader, "body", "переговоры")) == {posting_blocks.MAGIC}
+            for lemma, postings in before.items():
+                assert whoosh_postings(reader, "body", lemma) == postings
+                assert_reads_as_whoosh(reader, "body", lemma)
