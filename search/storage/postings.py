@@ -107,10 +107,19 @@ def in_order(positions: Sequence[Sequence[int]], slop: int) -> bool:
     ``slop`` after the one before (how Whoosh's ``Phrase`` matches)."""
     ends = positions[0] if positions else []
     for later in positions[1:]:
-        ends = [p for p in later if any(1 <= p - end <= slop for end in ends)]
+        if slop <= _REACH_SET_SLOP:  # the places 1 to slop after an end, as a set
+            reach = {end + step for end in ends for step in range(1, slop + 1)}
+            ends = [p for p in later if p in reach]
+        else:
+            ends = [p for p in later if any(1 <= p - end <= slop for end in ends)]
         if not ends:
             return False
     return bool(ends)
+
+
+# Up to this slop, in_order looks positions up in a set of reachable places
+# (a phrase's usual slop is 1) instead of comparing every pair.
+_REACH_SET_SLOP = 4
 
 
 class PostingReader:
