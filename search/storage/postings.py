@@ -175,6 +175,8 @@ class PostingReader:
                     ids.extend(accumulate((deltas[0] + offset, *deltas[1:])))
                 weights.extend(block_weights)
                 sizes.extend(map(len, block_values))
+                if len(block_values) < len(block_weights):  # a format without values (Existence)
+                    sizes.extend(array("I", [0]) * (len(block_weights) - len(block_values)))
                 values.extend(block_values)
             starts.append(first)
             parts.append(b"".join(values))
