@@ -145,7 +145,8 @@ def _whoosh_results(ix, query):
         wq.Or([wq.Term("body", "министр"), wq.Term("head", "визит")]),
         wq.Phrase("body", ["министр", "в"]),
         wq.And([wq.Term("body", "номер"), wq.Not(wq.Term("body", "визит"))]),
-        wq.Term("exact", "министра"),
+        wq.Term("exact", "министра"),  # a field without positions (frequencies only)
+        wq.Or([wq.Term("id", "d7"), wq.Term("id", "d301")]),  # a field without values
     ],
 )
 def test_whooshs_own_matchers_find_and_score_the_same_in_both_layouts(tmp_path, monkeypatch, pickled_blocks, query):
