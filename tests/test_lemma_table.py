@@ -79,7 +79,18 @@ with Index.open({str(built_index)!r}) as ix:
     for hit in hits:
         text = ix.show(hit.id).body
         batched = snippets.Matcher(terms).spans(text)
-        one_by_one = snippets.Matcher._spans(text, snippets.Matcher(terms).term_of)
+        term_of = snippets.Matcher(terms).term_of  # one word at a time, through the lemmatiser's cache
+        one_by_one = []
+        for token in snippets._WORD_RE.finditer(text):
+            word, term = token.group(), term_of(token.group())
+            if term is not None:
+                one_by_one.append((token.start(), token.end(), term))
+                continue
+            offset = token.start()
+            for part in snippets._split_parts(word) if "-" in word else ():
+                if part and term_of(part) is not None:
+                    one_by_one.append((offset, offset + len(part), term_of(part)))
+                offset += len(part) + 1
         assert batched == one_by_one and batched, (batched, one_by_one)
     print("pymorphy3" in sys.modules)
 """

@@ -3,7 +3,9 @@
 import pytest
 from whoosh import query as wq
 
-from search.storage.postings import PostingReader, decode_positions, phrase_documents
+from hypothesis import given, settings, strategies as st
+
+from search.storage.postings import PostingReader, decode_positions, in_order, phrase_documents
 
 
 @pytest.fixture
@@ -105,3 +107,18 @@ def test_small_blocks_stay_plain_and_large_ones_are_compressed(fresh_index):
     postings = PostingReader(reader)
     assert len(postings.postings("body", "переговоры").ids) == 300
     assert list(postings.postings("body", "особое7").ids) == list(reader.postings("body", "особое7").all_ids())
+
+
+def _in_order_pairwise(positions, slop):
+    ends = positions[0] if positions else []
+    for later in positions[1:]:
+        ends = [p for p in later if any(1 <= p - end <= slop for end in ends)]
+        if not ends:
+            return False
+    return bool(ends)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 40), max_size=8).map(sorted), max_size=4), st.integers(0, 7))
+def test_in_order_is_the_pairwise_comparison(positions, slop):
+    assert in_order(positions, slop) == _in_order_pairwise(positions, slop)

@@ -1,7 +1,10 @@
 """Snippets highlight the inflected forms actually present in the text."""
 
+from hypothesis import given, settings, strategies as st
+
 from search.query.planner import plan_query
-from search.retrieval.snippets import Matcher, highlight_all, make_snippet
+from search.retrieval.snippets import Matcher, _normal, _normals, _spans, highlight_all, make_snippet
+from search.text.analysis import RussianTokenizer
 
 TEXT = (
     "Министр иностранных дел посетил Японию с официальным визитом.\n\n"
@@ -135,3 +138,38 @@ def test_passage_choice_does_not_depend_on_string_hashing():
         for seed in range(16)
     }
     assert starts == {"0"}  # the earlier of two equal passages
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="аб1Я_-\u2010\u2011\u0301\u00ad\u200b .ёz", max_size=40))
+def test_matching_words_are_found_exactly_where_the_tokenizer_reads_them(text):
+    # The matching words are found with str.find and checked in place: the
+    # places must be the tokenizer's, inside compounds and beside invisible
+    # characters and hyphens too.
+    tokens = list(RussianTokenizer.expression.finditer(text))
+    for word in {token.group() for token in tokens}:
+        expected = [(token.start(), token.end(), "t") for token in tokens if token.group() == word]
+        assert _spans(text, {word: "t"}, [], lambda part: None) == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet="аб1_-\u2011\u0301 .", max_size=30))
+def test_compound_parts_are_found_where_the_tokenizer_reads_them(text):
+    tokens = list(RussianTokenizer.expression.finditer(text))
+    compounds = sorted({token.group() for token in tokens if "-" in token.group() or "\u2011" in token.group()})
+    expected = []
+    for token in tokens:
+        if token.group() in compounds:
+            offset = token.start()
+            for part in token.group().replace("\u2011", "-").split("-"):
+                if part == "а":
+                    expected.append((offset, offset + 1, "а"))
+                offset += len(part) + 1
+    found = _spans(text, {}, compounds, lambda part: "а" if part == "а" else None)
+    assert found == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.text(alphabet="аЁёΣΑσİI\u0301\u00ad\u200bxZ1", min_size=1, max_size=8), max_size=12))
+def test_words_are_normalised_together_as_one_by_one(words):
+    assert _normals(words) == [_normal(word) for word in words]

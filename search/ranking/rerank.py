@@ -21,6 +21,7 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import repeat
 from typing import TYPE_CHECKING
 
 from whoosh import scoring
@@ -171,7 +172,8 @@ def evidence(
             for field in fields:
                 offset = 0 if field == "body" else -1_000_000  # keep head and body apart
                 for docnum, positions in postings.postings(field, lemma).positions(ordered).items():
-                    per_doc.setdefault(docnum, []).extend((p + offset, index) for p in positions)
+                    shifted = map(offset.__add__, positions) if offset else positions
+                    per_doc.setdefault(docnum, []).extend(zip(shifted, repeat(index)))
                     if field == "body" and index == subject:
                         found[docnum].first = min(found[docnum].first, positions[0])
     if len(concepts) >= 2:
@@ -179,8 +181,12 @@ def evidence(
         weights = _concept_weights(sizes, postings.reader.doc_count_all())
         total = sum(weights) or 1.0
         for docnum, occurrences in per_doc.items():
-            found[docnum].proximity = (best_window(occurrences, len(concepts), PROXIMITY_WINDOW) - 1) / spread
-            found[docnum].coverage = sum(weights[c] for c in {concept for _, concept in occurrences}) / total
+            occurrences.sort()  # as best_window sorts them; the set is then made in the same order as before
+            present = {concept for _, concept in occurrences}
+            # No window holds more concepts than the document has: the search stops there.
+            best = best_window(occurrences, len(present), PROXIMITY_WINDOW) if len(present) > 1 else 1
+            found[docnum].proximity = (best - 1) / spread
+            found[docnum].coverage = sum(weights[c] for c in present) / total
     return found
 
 

@@ -7,9 +7,10 @@ the shared cache) and compared with the query's lemmas, so a query «визит
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-from search.text.analysis import RussianTokenizer, strip_ignorable
+from search.text.analysis import HYPHENS, IGNORABLE, RussianTokenizer, strip_ignorable
 from search.text.morphology import fold_yo, known_lemmas, lemmas
 from search.query.planner import MatchTerms
 
@@ -30,9 +31,8 @@ class Snippet:
 
 
 # Document words already analysed, for the whole process (news repeats its
-# words constantly): word -> normal form, and (word, policy) -> lemmas.
+# words constantly): word -> normal form, and per policy a Vocabulary.
 _NORMALS: dict[str, str] = {}
-_LEMMAS: dict[str, dict[str, tuple[str, ...]]] = {}
 _MAX_WORDS = 500_000
 
 
@@ -50,15 +50,62 @@ def _lemmatise(word: str, policy: str) -> tuple[str, ...]:
     return lemmas(_normal(word), policy, word[:1].isupper())
 
 
-def _lemmas_of_words(policy: str) -> dict[str, tuple[str, ...]]:
-    known = _LEMMAS.setdefault(policy, {})
-    if len(known) > _MAX_WORDS:
-        known.clear()
-    return known
+class Vocabulary:
+    """The document words of one policy analysed so far: each word's lemmas,
+    and for each lemma the words that have it. A query's lemmas then pick
+    out the matching words of a text by set intersections, instead of a
+    Python step for every distinct word of every text.
+
+    Threads share it without a lock: a word's lemmas are stored after the
+    words of its lemmas, so a word seen as known is always found by lemma;
+    emptying it (past ``_MAX_WORDS``) counts a new ``generation``, and a
+    reader that saw the generation change starts over."""
+
+    def __init__(self) -> None:
+        self.lemmas: dict[str, tuple[str, ...]] = {}
+        self.words: dict[str, set[str]] = {}
+        self.generation = 0
+
+    def add(self, word: str, found: tuple[str, ...]) -> None:
+        self.add_many([word], [found])
+
+    def add_many(self, new: list[str], found: list[tuple[str, ...]]) -> None:
+        """Store the lemmas ``found`` of each of the ``new`` words."""
+        if len(self.lemmas) + len(new) > _MAX_WORDS:
+            self.generation += 1
+            self.lemmas, self.words = {}, {}
+        lemmas_of, words_of = self.lemmas, self.words
+        for word, lemmas_found in zip(new, found):
+            for lemma in lemmas_found:
+                having = words_of.get(lemma)
+                if having is None:
+                    having = words_of.setdefault(lemma, set())
+                having.add(word)
+            lemmas_of[word] = lemmas_found
+
+    def matching(self, candidates: set[str], wanted: frozenset[str]) -> set[str]:
+        """Those of ``candidates`` (all known) with a lemma in ``wanted``."""
+        words = self.words
+        found: set[str] = set()
+        for lemma in wanted:
+            having = words.get(lemma)
+            if having:
+                found.update(candidates.intersection(having))
+        return found
+
+
+_VOCABULARIES: dict[str, Vocabulary] = {}
+
+
+def _vocabulary(policy: str) -> Vocabulary:
+    found = _VOCABULARIES.get(policy)
+    if found is None:
+        found = _VOCABULARIES.setdefault(policy, Vocabulary())
+    return found
 
 
 class Matcher:
-    """Decides, word by word, which query term (if any) a document word matches."""
+    """Decides which query term (if any) each document word matches."""
 
     def __init__(self, terms: MatchTerms):
         self.terms = terms
@@ -88,79 +135,150 @@ class Matcher:
         return None
 
     def _lemmas(self, word: str) -> tuple[str, ...]:
-        known = _lemmas_of_words(self.terms.policy)
-        found = known.get(word)
+        vocabulary = _vocabulary(self.terms.policy)
+        found = vocabulary.lemmas.get(word)
         if found is None:
-            found = known[word] = _lemmatise(word, self.terms.policy)
+            found = _lemmatise(word, self.terms.policy)
+            vocabulary.add(word, found)
         return found
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, term) of matching words; compounds match whole or by part."""
-        if self.terms.forms or self.terms.prefixes:
-            return self._spans(text, self.term_of)
-        # Lemmas only, the usual case: straight to the process-wide lemma cache.
-        # Words it lacks are gathered first and looked up together (one table
-        # query per document instead of one per new word).
-        known = _lemmas_of_words(self.terms.policy)
-        wanted = self.terms.lemmas
         words = set(_WORD_RE.findall(text))
-        new = {word for word in words if word not in known}
-        for word in words:
-            if "-" in word or "\u2010" in word or "\u2011" in word:
-                new.update(part for part in _split_parts(word) if part and part not in known)
-        if new:
-            self._learn(new, known)
+        compounds = [word for word in words if not word.isalnum() and _has_hyphen(word)]
+        if self.terms.forms or self.terms.prefixes:
+            matching: dict[str, str | None] = {}
+            for word in words:
+                term = self.term_of(word)
+                if term is not None:
+                    matching[word] = term
+            return _spans(text, matching, compounds, self.term_of)
+        return self._lemma_spans(text, words, compounds)
+
+    def _lemma_spans(self, text: str, words: set[str], compounds: list[str]) -> list[tuple[int, int, str]]:
+        """Lemmas only, the usual case: the text's words new to the process
+        are looked up together (one table query per text instead of one per
+        word), then the vocabulary names the ones with a query lemma."""
+        wanted = self.terms.lemmas
+        vocabulary = _vocabulary(self.terms.policy)
+        candidates = words.union(*map(_split_parts, compounds)) if compounds else words
+        candidates.discard("")
+        for _ in range(2):
+            generation = vocabulary.generation
+            new = candidates.difference(vocabulary.lemmas)
+            if new:
+                self._learn(new, vocabulary)
+            found = vocabulary.matching(candidates, wanted)
+            if vocabulary.generation == generation:
+                break
+        else:  # emptied twice meanwhile (a text of more words than it keeps): word by word
+            found = {word for word in candidates if not wanted.isdisjoint(self._lemmas(word))}
+        if not found:
+            return []
+        term_of = self._lemma_term(found)
+        matching = {word: term_of(word) for word in words.intersection(found)}
+        return _spans(text, matching, compounds, term_of)
+
+    def _lemma_term(self, found: set[str]):
+        """The query lemma each word of ``found`` matches (its first in its own order), else None."""
+        wanted = self.terms.lemmas
+        lemmas_of = _vocabulary(self.terms.policy).lemmas
 
         def term_of(word: str) -> str | None:
-            found = known.get(word)
-            if found is None:  # the cache was emptied meanwhile (by another thread)
-                found = self._lemmas(word)
-            for lemma in found:
+            if word not in found:
+                return None
+            for lemma in lemmas_of.get(word) or self._lemmas(word):
                 if lemma in wanted:
                     return lemma
             return None
 
-        return self._spans(text, term_of, words)
+        return term_of
 
-    def _learn(self, words: set[str], cache: dict[str, tuple[str, ...]]) -> None:
-        """Put the lemmas of ``words`` in ``cache``, known ones in one lookup."""
+    def _learn(self, words: set[str], vocabulary: Vocabulary) -> None:
+        """Put the lemmas of ``words`` in ``vocabulary``, known ones in one lookup."""
         policy = self.terms.policy
-        normals = {word: _normal(word) for word in words}
-        found = known_lemmas(set(normals.values()), policy)
-        for word, normal in normals.items():
-            cache[word] = found.get(normal) or _lemmatise(word, policy)
+        new = list(words)
+        normals = _normals(new)
+        found = known_lemmas(set(normals), policy)
+        vocabulary.add_many(
+            new,
+            [
+                found.get(normal) or lemmas(normal, policy, word[:1].isupper())
+                for word, normal in zip(new, normals)
+            ],
+        )
 
-    @staticmethod
-    def _spans(text: str, term_of, words: set[str] | None = None) -> list[tuple[int, int, str]]:
-        """Each distinct word of ``text`` is decided once (a text repeats most of
-        its words; the words are listed by the regular expression engine, not a
-        Python loop), then only the words that match, whole or by a part of a
-        compound, are found again with their places."""
-        matching: dict[str, str | None] = {}
-        for word in set(_WORD_RE.findall(text)) if words is None else words:
-            term = term_of(word)
-            if term is not None:
-                matching[word] = term
-            elif ("-" in word or "\u2010" in word or "\u2011" in word) and any(
-                part and term_of(part) is not None for part in _split_parts(word)
-            ):
-                matching[word] = None
-        if not matching:
-            return []
-        found = []
-        for match in [match for match in _WORD_RE.finditer(text) if match.group() in matching]:
-            word = match.group()
-            term = matching[word]
-            if term is not None:
-                found.append((match.start(), match.end(), term))
-                continue
-            offset = match.start()
-            for part in _split_parts(word):
-                term = term_of(part) if part else None
+
+def _normals(words: list[str]) -> list[str]:
+    """Each word's normal form (as :func:`_normal`), made for all of them at
+    once on one joined string: no word holds a line break, and lowercasing
+    treats one as it treats a string's end."""
+    if not words:
+        return []
+    joined = "\n".join(words)
+    if _IGNORABLE_RE.search(joined):
+        joined = _IGNORABLE_RE.sub("", joined)
+    return fold_yo(joined.lower()).split("\n")
+
+
+def _has_hyphen(word: str) -> bool:
+    return "-" in word or "\u2010" in word or "\u2011" in word
+
+
+def _spans(
+    text: str, matching: dict[str, str | None], compounds: list[str], term_of
+) -> list[tuple[int, int, str]]:
+    """(start, end, term) of every token of ``text`` that is a word of
+    ``matching`` (its term), or a compound with a matching part (each such
+    part), in text order. The few matching words are found with ``str.find``
+    and checked to stand as tokens where found (see :func:`_token_at`): the
+    text's words are not walked one by one."""
+    for word in compounds:
+        if word not in matching and any(part and term_of(part) is not None for part in _split_parts(word)):
+            matching[word] = None
+    found = []
+    for word, term in matching.items():
+        start = text.find(word)
+        while start != -1:
+            if _token_at(text, start, word):
                 if term is not None:
-                    found.append((offset, offset + len(part), term))
-                offset += len(part) + 1
-        return found
+                    found.append((start, start + len(word), term))
+                else:
+                    offset = start
+                    for part in _split_parts(word):
+                        part_term = term_of(part) if part else None
+                        if part_term is not None:
+                            found.append((offset, offset + len(part), part_term))
+                        offset += len(part) + 1
+            start = text.find(word, start + len(word))
+    found.sort()
+    return found
+
+
+_LETTER_RE = re.compile(r"[^\W_]")
+_IGNORABLE_RE = re.compile(f"[{IGNORABLE}]")
+_IGNORABLE_CHARS = frozenset(IGNORABLE)
+_HYPHEN_CHARS = frozenset(HYPHENS)
+
+
+def _token_at(text: str, start: int, word: str) -> bool:
+    """Whether the tokenizer reads ``word`` at ``start``: a token begins there
+    (a letter or digit not carried on from the word before by a letter, an
+    ignorable character or a hyphen) and reaches exactly its end."""
+    if start:
+        before = text[start - 1]
+        if _LETTER_RE.match(before):
+            return False
+        if before in _IGNORABLE_CHARS:
+            at = start - 1
+            while at > 0 and text[at - 1] in _IGNORABLE_CHARS:
+                at -= 1
+            if at > 0 and _LETTER_RE.match(text[at - 1]):
+                return False
+        elif before in _HYPHEN_CHARS and start > 1 and _LETTER_RE.match(text[start - 2]):
+            return False
+    token = _WORD_RE.match(text, start)
+    return token is not None and token.end() == start + len(word)
 
 
 def _split_parts(word: str) -> list[str]:

@@ -17,11 +17,12 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from whoosh.codec.whoosh3 import W3Codec, W3PostingsWriter, W3TermInfo, W3TermsReader
+from whoosh.codec.whoosh3 import W3Codec, W3TermInfo, W3TermsReader
 from whoosh.reading import TermNotFound
 from whoosh.index import FileIndex
 
 from search.storage import lemma_table
+from search.storage.posting_blocks import ArrayLeafMatcher, ArrayPostingsWriter
 from search.errors import IndexNotFoundError, IndexVersionError, SearchError
 from search.storage.locking import LOCK_FILE, write_lock  # noqa: F401 (the lock lives there)
 from search.storage.schema import SCHEMA_VERSION, build_schema
@@ -117,7 +118,8 @@ def remove_other_generations(path: Path, keep: str) -> None:
 
 class Codec(W3Codec):
     """Whoosh 3's codec, whose field writer also takes postings grouped by
-    term (see :mod:`search.indexer.posting_pool`); the files are Whoosh 3's.
+    term (see :mod:`search.indexer.posting_pool`) and whose posting blocks
+    are arrays (see :mod:`search.storage.posting_blocks`); the other files are Whoosh 3's.
 
     Segments pickle their codec: this class must stay importable here (and
     :mod:`search.legacy` keeps the old path ``search.store.Codec`` working).
@@ -134,10 +136,18 @@ class Codec(W3Codec):
         return _TermsReader(self, storage.open_file(name), storage.file_length(name), postfile)
 
     def postings_writer(self, dbfile, byteids=False):
-        return _PostingsWriter(
+        return ArrayPostingsWriter(
             dbfile, blocklimit=self._blocklimit, byteids=byteids, compression=self._compression,
             inlinelimit=self._inlinelimit,
         )
+
+    def postings_reader(self, dbfile, terminfo, format_, term=None, scorer=None):
+        """Whoosh's matcher, reading blocks of either layout
+        (:mod:`search.storage.posting_blocks`)."""
+        if terminfo.is_inlined():
+            return super().postings_reader(dbfile, terminfo, format_, term=term, scorer=scorer)
+        offset, length = terminfo.extent()
+        return ArrayLeafMatcher(dbfile, offset, length, format_, term=term, scorer=scorer)
 
 
 # Term entries a segment's term table keeps once read (about 200 bytes each).
@@ -190,34 +200,13 @@ class _TermsReader(W3TermsReader):
         return found.doc_frequency()
 
 
-# Blocks of fewer postings than this are written uncompressed: zlib makes a
-# one-posting block larger, not smaller, and each call costs tens of
-# microseconds (most blocks are one word's only posting: 212,000 of 390,000
-# in an eval-index segment).
-COMPRESS_FROM_POSTINGS = 4
-
-
-class _PostingsWriter(W3PostingsWriter):
-    """Whoosh 3's postings writer, leaving small blocks uncompressed (the block
-    header says so, as Whoosh's readers expect)."""
-
-    def _write_block(self, last=False):
-        level = self._compression
-        if len(self._ids) < COMPRESS_FROM_POSTINGS:
-            self._compression = 0
-        try:
-            super()._write_block(last)
-        finally:
-            self._compression = level
-
-
 def codec() -> W3Codec:
-    """How index files are written: Whoosh 3's format with posting blocks
-    compressed by zlib at its fastest level (but the smallest, see
-    ``COMPRESS_FROM_POSTINGS``). The pickled blocks shrink to 44 %
-    (measured on an eval-index segment: 225 → 99 MB; Whoosh's default level, 3,
-    gains 2 % more for slower builds). Readers check each block's header, so
-    indexes written uncompressed before read as they did."""
+    """How index files are written: Whoosh 3's files with posting blocks as
+    arrays (:mod:`search.storage.posting_blocks`), compressed by zlib at its
+    fastest level (but the smallest blocks, see ``COMPRESS_FROM_POSTINGS``;
+    Whoosh's default level, 3, gained 2 % on pickled blocks for slower builds).
+    Readers check each posting list's header and each block's summary, so
+    indexes written before (pickled blocks, compressed or not) read as they did."""
     return Codec(compression=1)
 
 

@@ -13,7 +13,7 @@ import pickle
 import threading
 import zlib
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from io import BytesIO
 from itertools import accumulate
@@ -23,6 +23,8 @@ from whoosh.matching import FilterMatcher
 from whoosh.reading import IndexReader
 from whoosh.codec.whoosh3 import WHOOSH3_HEADER_MAGIC
 from whoosh.system import _INT_SIZE, unpack_int
+
+from search.storage import posting_blocks
 
 # The position count that starts a Whoosh Positions value.
 _COUNT_SIZE = 4
@@ -39,24 +41,44 @@ class UnreadablePostings(Exception):
 
 @dataclass(frozen=True)
 class Postings:
-    """One term's postings in document order. The encoded positions of posting
-    ``i`` are ``blob[offsets[i]:offsets[i + 1]]`` (one bytes object, not one
-    per posting, to keep cached postings small)."""
+    """One term's postings in document order, with each posting's encoded
+    positions in ``values``."""
 
     ids: array
     weights: array
-    blob: bytes
-    offsets: array
+    values: "Values"
 
     def positions(self, docnums: list[int]) -> dict[int, list[int]]:
         """Token positions of the term in each of ``docnums`` that has it."""
         found = {}
-        ids, blob, offsets = self.ids, self.blob, self.offsets
+        ids, value = self.ids, self.values.get
         for docnum in docnums:
             place = bisect_left(ids, docnum)
             if place < len(ids) and ids[place] == docnum:
-                found[docnum] = decode_positions(blob[offsets[place] : offsets[place + 1]])
+                found[docnum] = decode_positions(value(place))
         return found
+
+
+class Values:
+    """The encoded values of a term's postings, in parts: the value of
+    posting ``i`` lies at ``offsets[i]:offsets[i + 1]`` of all parts joined.
+    A part is either its bytes or a block's values still compressed
+    (:mod:`search.storage.posting_blocks`), decompressed when first read
+    (scoring reads no values; re-ranking, those of a few candidates).
+    Threads may share one: a part decompressed twice is the same bytes."""
+
+    def __init__(self, starts: array, parts: list, offsets: array):
+        self.starts = starts  # the posting each part starts with
+        self.parts = parts
+        self.offsets = offsets
+
+    def get(self, place: int) -> bytes:
+        part_index = bisect_right(self.starts, place) - 1
+        part = self.parts[part_index]
+        if not isinstance(part, bytes):
+            part = self.parts[part_index] = posting_blocks.chunk_values(part)
+        base = self.offsets[self.starts[part_index]]
+        return part[self.offsets[place] - base : self.offsets[place + 1] - base]
 
 
 def decode_positions(value: bytes) -> list[int]:
@@ -85,10 +107,19 @@ def in_order(positions: Sequence[Sequence[int]], slop: int) -> bool:
     ``slop`` after the one before (how Whoosh's ``Phrase`` matches)."""
     ends = positions[0] if positions else []
     for later in positions[1:]:
-        ends = [p for p in later if any(1 <= p - end <= slop for end in ends)]
+        if slop <= _REACH_SET_SLOP:  # the places 1 to slop after an end, as a set
+            reach = {end + step for end in ends for step in range(1, slop + 1)}
+            ends = [p for p in later if p in reach]
+        else:
+            ends = [p for p in later if any(1 <= p - end <= slop for end in ends)]
         if not ends:
             return False
     return bool(ends)
+
+
+# Up to this slop, in_order looks positions up in a set of reachable places
+# (a phrase's usual slop is 1) instead of comparing every pair.
+_REACH_SET_SLOP = 4
 
 
 class PostingReader:
@@ -122,35 +153,55 @@ class PostingReader:
         return found
 
     def _read(self, field: str, text: str) -> Postings:
-        ids, weights, values = array("q"), array("f"), []
+        ids, weights, sizes = array("q"), array("f"), array("I")
+        starts, parts = array("q"), []
         btext = text.encode("utf-8")
         for segment, offset in self.reader.leaf_readers():
             if (field, btext) not in segment:
                 continue
-            for deltas, block_weights, block_values in _term_blocks(segment, field, btext):
+            raw = _posting_list(segment, field, btext)
+            if raw is not None and raw[: len(posting_blocks.MAGIC)] == posting_blocks.MAGIC:
+                part_ids, part_weights, part_sizes, part_starts, chunks = posting_blocks.decode_list(raw, offset)
+                starts.extend(start + len(ids) for start in part_starts)
+                parts.extend(chunks)
+                ids.extend(part_ids)
+                weights.extend(part_weights)
+                sizes.extend(part_sizes)
+                continue
+            first, values = len(ids), []
+            blocks = _blocks(segment.postings(field, btext)) if raw is None else _pickled_blocks(raw, field, btext)
+            for deltas, block_weights, block_values in blocks:
                 if deltas:  # a block's first "delta" is its first document number
                     ids.extend(accumulate((deltas[0] + offset, *deltas[1:])))
                 weights.extend(block_weights)
+                sizes.extend(map(len, block_values))
+                if len(block_values) < len(block_weights):  # a format without values (Existence)
+                    sizes.extend(array("I", [0]) * (len(block_weights) - len(block_values)))
                 values.extend(block_values)
-        offsets = array("q", accumulate(map(len, values), initial=0))
-        return Postings(ids, weights, b"".join(values), offsets)
+            starts.append(first)
+            parts.append(b"".join(values))
+        return Postings(ids, weights, Values(starts, parts, posting_blocks.running_sum(sizes)))
 
 
-def _term_blocks(segment, field: str, btext: bytes) -> Iterator[tuple[Sequence[int], array, tuple]]:
-    """(document-number deltas, weights, values) of each posting block of a term
-    in one segment. The term's whole posting list is read at once (its extent is
+def _posting_list(segment, field: str, btext: bytes) -> bytes | None:
+    """A term's whole posting list in one segment, in one read (its extent is
     in the term's entry), where stepping through it block by block costs two
     reads a block, each a system call (a frequent word has a hundred blocks).
-    Segments of other formats go through Whoosh's matcher."""
+    ``None`` for postings inlined in the term's entry or segments of other
+    formats (those go through Whoosh's matcher)."""
     postfile = getattr(getattr(segment, "_terms", None), "_postfile", None)
     info = segment.term_info(field, btext)
     if postfile is None or info.is_inlined():
-        yield from _blocks(segment.postings(field, btext))
-        return
+        return None
     start, length = info.extent()
     if isinstance(length, tuple):  # Whoosh 3 reads it back as a 1-tuple
         length = length[0]
-    raw = postfile.get(start, length)
+    return postfile.get(start, length)
+
+
+def _pickled_blocks(raw: bytes, field: str, btext: bytes) -> Iterator[tuple[Sequence[int], array, tuple]]:
+    """(document-number deltas, weights, values) of each block of a posting
+    list in Whoosh 3's own layout (pickled blocks)."""
     if raw[: len(WHOOSH3_HEADER_MAGIC)] != WHOOSH3_HEADER_MAGIC:
         raise UnreadablePostings(f"{field}:{btext!r}")
     position = len(WHOOSH3_HEADER_MAGIC)
@@ -183,6 +234,12 @@ def _blocks(matcher) -> Iterator[tuple[Sequence[int], array, tuple]]:
     if matcher._data is None:
         matcher._read_data()
     yield _block_arrays(matcher._data, matcher._blocklength)
+    if getattr(matcher, "_arrays", False):  # blocks as arrays: the matcher turns them into Whoosh's tuples
+        while not matcher._lastblock:
+            matcher._next_block()
+            matcher._read_data()
+            yield _block_arrays(matcher._data, matcher._blocklength)
+        return
     position, last = matcher._nextoffset, matcher._lastblock
     while not last:
         length = postfile.get_int(position)
