@@ -25,16 +25,18 @@ from __future__ import annotations
 
 import struct
 from array import array
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 # The field whose lemmas are kept (what ``search terms`` counts).
 FIELD = "body"
 EXTENSION = ".dlm"
 _HEADER = struct.Struct("<4sIIII")
 _MAGIC = b"DLM1"
-_UINT32 = np.dtype("<u4")
+_UINT32 = "<u4"  # numpy is imported only where arrays are made: a build that
+# writes nothing should not pay for it
 # (document, lemma) pairs placed by document at once when a file is written.
 CHUNK_PAIRS = 1 << 19
 
@@ -83,6 +85,8 @@ class DocumentLemmasWriter:
         The pairs come in term order; they are placed by document a run of
         terms at a time (about CHUNK_PAIRS pairs), so that sorting needs
         memory for one run, not for a merged segment's tens of millions."""
+        import numpy as np
+
         docnums = np.frombuffer(self._docnums, dtype=np.uint32) if self._docnums else np.zeros(0, np.uint32)
         lengths = np.frombuffer(self._lengths, dtype=np.uint32) if self._lengths else np.zeros(0, np.uint32)
         documents = int(docnums.max()) + 1 if len(docnums) else 0
@@ -130,6 +134,8 @@ class SegmentLemmas:
         self._file.close()
 
     def offsets(self) -> np.ndarray:
+        import numpy as np
+
         if self._offsets is None:
             raw = self._file.get(self._offsets_at, 4 * (self.documents + 1))
             self._offsets = np.frombuffer(raw, dtype=_UINT32).astype(np.int64)
@@ -144,6 +150,8 @@ class SegmentLemmas:
 
     def ordinals(self, docnums: np.ndarray) -> np.ndarray:
         """The lemma ordinals of these (segment-local) documents, all together."""
+        import numpy as np
+
         docnums = docnums[docnums < self.documents]
         if not len(docnums):
             return np.zeros(0, dtype=np.int64)
@@ -161,6 +169,8 @@ class SegmentLemmas:
 
     def check(self) -> None:
         """Raise ValueError unless the offsets and the lemma list agree with the header."""
+        import numpy as np
+
         offsets = self.offsets()
         if offsets[0] != 0 or offsets[-1] != self._pairs or np.any(np.diff(offsets) < 0):
             raise ValueError("document-lemmas offsets out of order")
@@ -170,6 +180,8 @@ class SegmentLemmas:
     def counts(self, docnums: np.ndarray) -> dict[str, int]:
         """How many of these documents hold each lemma (lemmas they all lack
         left out); ValueError if the file numbers a lemma it does not list."""
+        import numpy as np
+
         tally = np.bincount(self.ordinals(docnums), minlength=self.lemma_count)
         if len(tally) > self.lemma_count:
             raise ValueError("a document-lemmas ordinal out of range")
