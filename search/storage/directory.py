@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from whoosh.codec.whoosh3 import W3Codec, W3TermInfo, W3TermsReader
+from whoosh.filedb.filetables import OrderedHashReader
 from whoosh.reading import TermNotFound
 from whoosh.index import FileIndex
 
@@ -26,7 +27,8 @@ from search.storage.posting_blocks import ArrayLeafMatcher, ArrayPostingsWriter
 from search.errors import IndexNotFoundError, IndexVersionError, SearchError
 from search.storage.locking import LOCK_FILE, write_lock  # noqa: F401 (the lock lives there)
 from search.storage.schema import SCHEMA_VERSION, build_schema
-from search.storage.shared_files import SharedFileStorage
+from search.storage.shared_files import PositionalFile, SharedFileStorage
+from search.storage.term_frequencies import entry as term_entry
 from search.storage.write_errors import NamingStorage, naming
 
 META_FILE = "search-meta.json"
@@ -162,6 +164,9 @@ class _TermsReader(W3TermsReader):
     def __init__(self, *args):
         super().__init__(*args)
         self._entries: dict[bytes, W3TermInfo | None] = {}
+        file = getattr(self._tindex.dbfile, "file", None)
+        # Looked up straight from the file where its layout is the one read there.
+        self._direct = file if type(self._tindex) is OrderedHashReader and type(file) is PositionalFile else None
 
     def _entry(self, fieldname: str, tbytes: bytes) -> "W3TermInfo | None":
         key = self._keycoder(fieldname, tbytes)
@@ -169,10 +174,14 @@ class _TermsReader(W3TermsReader):
             return self._entries[key]
         except KeyError:
             pass
-        try:
-            found = W3TermInfo.from_bytes(self._tindex[key])
-        except KeyError:
-            found = None
+        if self._direct is not None:
+            value = term_entry(self._tindex, self._direct, key)
+            found = W3TermInfo.from_bytes(value) if value is not None else None
+        else:
+            try:
+                found = W3TermInfo.from_bytes(self._tindex[key])
+            except KeyError:
+                found = None
         if len(self._entries) >= TERM_ENTRIES_KEPT:
             self._entries.clear()
         self._entries[key] = found
