@@ -13,6 +13,8 @@ from search import Index
 from search.storage import directory, posting_blocks
 from search.storage.postings import PostingReader, decode_positions
 
+from test_postings import whoosh_postings
+
 INDEX_BEFORE_LAYOUT = Path(__file__).parent / "fixtures" / "index_before_layout"
 
 
@@ -21,19 +23,6 @@ def _documents(count, start=0):
         {"id": f"d{n}", "body": f"переговоры {'министра ' * (n % 4)}в городе номер {n} прошли {'визит ' * (n % 3)}"}
         for n in range(start, start + count)
     ]
-
-
-def whoosh_postings(reader, field, text):
-    """(docnum, weight, value) of every posting, through Whoosh's own matchers."""
-    found = []
-    for segment, offset in reader.leaf_readers():
-        if (field, text.encode()) not in segment:
-            continue
-        matcher = segment.postings(field, text.encode())
-        while matcher.is_active():
-            found.append((matcher.id() + offset, matcher.weight(), matcher.value()))
-            matcher.next()
-    return found
 
 
 def list_magic(reader, field, text):

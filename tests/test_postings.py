@@ -21,6 +21,7 @@ def long_postings_index(fresh_index):
 
 
 def whoosh_postings(reader, field, text):
+    """(docnum, weight, value) of every posting, through Whoosh's own matchers."""
     found = []
     for segment, offset in reader.leaf_readers():
         if (field, text.encode()) not in segment:
