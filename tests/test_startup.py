@@ -73,3 +73,17 @@ def test_whoosh_english_morphology_and_stemmer_still_work():
         """
     )
     assert output == "['dog'] True"
+
+
+def test_the_command_keeps_openblas_to_one_thread_unless_told_otherwise():
+    import os
+
+    code = "import os, search.cli; print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+    unset = {key: value for key, value in os.environ.items() if key != "OPENBLAS_NUM_THREADS"}
+    for preset, expected in ((None, "1"), ("4", "4")):
+        env = dict(unset, **({"OPENBLAS_NUM_THREADS": preset} if preset else {}))
+        completed = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env)
+        assert completed.stdout.strip() == expected
+    library_only = "import os, search; print(os.environ.get('OPENBLAS_NUM_THREADS'))"
+    completed = subprocess.run([sys.executable, "-c", library_only], capture_output=True, text=True, check=True, env=unset)
+    assert completed.stdout.strip() == "None"
