@@ -158,8 +158,7 @@ def build_concordance(
 
     Only the lines that will be returned are held: a query of common words
     has millions of occurrences, and ``total`` counts them all. A line is
-    made only for the occurrences kept, from its sort key (for a sort by
-    context, the context words: :data:`_SORTS` gives the same keys).
+    made only for the occurrences kept; ranking needs only their sort keys.
     Past ``deadline`` the documents not yet read are left out, with a notice."""
     if sort not in SORT_KEYS:
         raise ValueError(f"sort must be one of {', '.join(SORT_KEYS)}")
@@ -190,14 +189,7 @@ def build_concordance(
         date = fields.get("date")
         document = (fields["id"], date.date() if date else None, fields.get("source", ""))
         for start, end in spans:
-            if sort == "left":
-                key = (_words(_left(body, start, width))[::-1], strip_ignorable(body[start:end]).casefold(),
-                       *_document_key("date", document, start))
-            elif sort == "right":
-                key = (_words(_right(body, end, width)), strip_ignorable(body[start:end]).casefold(),
-                       *_document_key("date", document, start))
-            else:
-                key = _document_key(sort, document, start)
+            key = _sort_key(sort, document, body, start, end, width)
             entry = (_Reversed(key), next(tie), (document, body, start, end))
             if limit is None or len(kept) < limit:
                 heapq.heappush(kept, entry)
@@ -233,11 +225,21 @@ def _line(document: tuple, body: str, start: int, end: int, width: int) -> Conco
     )
 
 
-def _document_key(sort: str, document: tuple, offset: int) -> tuple:
-    """What :data:`_SORTS` gives for a line, from its document and offset alone."""
+def _sort_key(sort: str, document: tuple, body: str, start: int, end: int, width: int) -> tuple:
+    """Where the occurrence ``body[start:end]`` of ``document`` (id, date,
+    source) goes: by date (undated last), by source then date, or by the
+    context words left of it (nearest first) or right of it, then the match
+    and the date."""
     doc_id, date, source = document
-    by_date = (date is None, date or dt.date.min, doc_id, offset)
-    return (source.casefold(), *by_date) if sort == "source" else by_date
+    by_date = (date is None, date or dt.date.min, doc_id, start)
+    if sort == "date":
+        return by_date
+    if sort == "source":
+        return (source.casefold(), *by_date)
+    match = strip_ignorable(body[start:end]).casefold()
+    if sort == "left":
+        return (_words(_left(body, start, width))[::-1], match, *by_date)
+    return (_words(_right(body, end, width)), match, *by_date)
 
 
 def _left(text: str, start: int, width: int) -> str:
@@ -251,15 +253,3 @@ def _right(text: str, end: int, width: int) -> str:
 
 def _words(text: str) -> list[str]:
     return [word.casefold() for word in re.findall(r"\w+", text)]
-
-
-def _by_date(line: ConcordanceLine):
-    return _document_key("date", (line.id, line.date, line.source), line.offset)
-
-
-_SORTS = {
-    "date": _by_date,
-    "source": lambda line: _document_key("source", (line.id, line.date, line.source), line.offset),
-    "left": lambda line: (_words(line.left)[::-1], line.match.casefold(), *_by_date(line)),
-    "right": lambda line: (_words(line.right), line.match.casefold(), *_by_date(line)),
-}
