@@ -542,20 +542,20 @@ class Index:
         )
 
     def _scorer(self, searcher: Searcher):
-        """The vectorised scorer for this searcher, kept while it is the latest
-        (an older one, still finishing a search, gets one of its own).
+        """The scorer for this searcher (:mod:`search.ranking.scorer`: pure
+        Python for small queries, numpy for large ones), kept while it is the
+        latest (an older one, still finishing a search, gets one of its own).
 
-        Small indexes do without it: Whoosh is quick there, and importing
-        numpy would cost a command more than the query.
+        Small indexes do without it: Whoosh is quick there.
         """
         if searcher.doc_count_all() < FAST_SCORING_MIN_DOCS:
             return None
-        from search.ranking import fastscore
+        from search.ranking.scorer import Scorer
 
         with self._lock:
             if self._fast is not None and self._fast.stats.searcher is searcher:
                 return self._fast
-            scorer = fastscore.Scorer(fastscore.Statistics(searcher))
+            scorer = Scorer(searcher)
             if searcher is self._searcher:
                 self._fast = scorer
                 self._plain_postings = None  # one kept posting reader (and cache) at a time

@@ -23,6 +23,7 @@ from whoosh.searching import Searcher
 from whoosh.util.numeric import _length_byte_cache
 
 from search.ranking.bestof import BestOf
+from search.ranking.purescore import Unsupported, length_bytes, lengths_column
 from search.storage.columns import UNDATED, raw_values
 from search.storage.postings import Postings, PostingReader, UnreadablePostings, phrase_documents
 
@@ -32,31 +33,32 @@ if TYPE_CHECKING:
 _LENGTHS = np.frombuffer(_length_byte_cache, dtype=np.int32).astype(np.float32)
 
 
-class Unsupported(Exception):
-    """The query has a shape this module does not score; use Whoosh."""
-
-
 @dataclass
 class Scored:
     """Every matching document's score (0 where it does not match)."""
 
     scores: np.ndarray
     matched: np.ndarray
+    stats: "Statistics"
 
     def top(self, count: int) -> list[tuple[int, float]]:
-        """The ``count`` best (document number, score) pairs, best first."""
+        """The ``count`` best (document number, score) pairs, best first; of
+        documents tied at the cut, the lowest numbers (as Whoosh's collector
+        keeps them; a partition alone would keep any of them)."""
         found = np.flatnonzero(self.matched)
         if found.size > count:
-            best = np.argpartition(-self.scores[found], count - 1)[:count]
-            found = found[best]
+            scores = self.scores[found]
+            cut = -np.partition(-scores, count - 1)[count - 1]
+            above = found[scores > cut]
+            found = np.concatenate([above, found[scores == cut][: count - above.size]])
         order = np.lexsort((found, -self.scores[found]))
         return [(int(d), float(self.scores[d])) for d in found[order]]
 
-    def by_date(self, dates: np.ndarray, newest: bool, count: int) -> list[int]:
-        """The first ``count`` matching documents by date (``dates`` as the
-        date column stores them), undated ones last, ties by document number."""
+    def by_date(self, newest: bool, count: int) -> list[int]:
+        """The first ``count`` matching documents by date, undated ones last,
+        ties by document number."""
         found = np.flatnonzero(self.matched)
-        stored = dates[found]
+        stored = self.stats.dates()[found]
         undated = stored == UNDATED
         days = np.where(undated, 0, stored).astype(np.int64)
         order = np.lexsort((found, -days if newest else days, undated))[:count]
@@ -70,7 +72,7 @@ class Scored:
 class Statistics:
     """Per-reader data the scorer needs: live documents and field lengths."""
 
-    def __init__(self, searcher: Searcher):
+    def __init__(self, searcher: Searcher, posting_reader: PostingReader | None = None):
         self.searcher = searcher
         self.reader = searcher.reader()
         self.size = self.reader.doc_count_all()
@@ -80,7 +82,7 @@ class Statistics:
                 self.live[[offset + n for n in segment.deleted_docs_set]] = False
         self._lengths: dict[str, np.ndarray] = {}
         self._dates: np.ndarray | None = None
-        self.posting_reader = PostingReader(self.reader)
+        self.posting_reader = posting_reader or PostingReader(self.reader)
 
     def lengths(self, field: str) -> np.ndarray:
         """Every document's (quantised) length of ``field``, as Whoosh scores it."""
@@ -89,9 +91,9 @@ class Statistics:
             codes = np.zeros(self.size, dtype=np.uint8)
             for segment, offset in self.reader.leaf_readers():
                 count = segment.doc_count_all()
-                column = segment._perdoc._cached_reader(f"_{field}_len", _lengths_column())
+                column = segment._perdoc._cached_reader(f"_{field}_len", lengths_column())
                 if column is not None:
-                    codes[offset : offset + count] = _length_codes(column, count)
+                    codes[offset : offset + count] = np.frombuffer(length_bytes(column, count), dtype=np.uint8)
             # Whoosh reads a missing length (byte 0) as 1.
             found = self._lengths[field] = np.where(codes == 0, 1.0, _LENGTHS[codes]).astype(np.float32)
         return found
@@ -125,23 +127,6 @@ def _combine(parts: list[tuple[np.ndarray, np.ndarray]], best: bool, every: bool
     return scores, matched
 
 
-def _length_codes(column, count: int) -> np.ndarray:
-    """A segment's length bytes in one read: the column is one byte a document,
-    the ones past its end (trailing zeros, never written) read as 0. Reading
-    them one ``column[n]`` at a time took 0.6 s for 18,744 documents."""
-    codes = np.zeros(count, dtype=np.uint8)
-    stored = min(count, column._count)
-    if stored:
-        codes[:stored] = np.frombuffer(column._dbfile.get(column._basepos, stored), dtype=np.uint8)
-    return codes
-
-
-def _lengths_column():
-    from whoosh.codec.whoosh3 import LENGTHS_COLUMN
-
-    return LENGTHS_COLUMN
-
-
 class Scorer:
     """Scores supported queries against one searcher with Whoosh's BM25F."""
 
@@ -172,7 +157,7 @@ class Scorer:
         matched &= self.stats.live
         if mask is not None:
             matched &= mask
-        return Scored(np.where(matched, scores, 0.0), matched)
+        return Scored(np.where(matched, scores, 0.0), matched, self.stats)
 
     def _score(self, query: wq.Query, weights: "Profile") -> tuple[np.ndarray, np.ndarray]:
         if type(query) is wq.Term:

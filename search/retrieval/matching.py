@@ -54,8 +54,8 @@ def matching_documents(
     :class:`search.storage.postings.PostingReader`, which finds the documents
     of a plain word query from its posting lists (Whoosh's matchers
     otherwise: several times slower for an AND of frequent words);
-    ``scorer``: its :class:`search.ranking.fastscore.Scorer`, which ranks them
-    for ``relevance`` with numpy (and lends its posting reader)."""
+    ``scorer``: its :class:`search.ranking.scorer.Scorer`, which ranks them
+    for ``relevance`` (and lends its posting reader)."""
     if order not in ORDERS:
         raise ValueError(f"order must be one of {', '.join(ORDERS)}")
     if since and until and since > until:
@@ -92,7 +92,7 @@ def _fast(scorer, postings, plan: QueryPlan, order: str) -> list[int] | None:
     if order == "relevance":
         if scorer is None:
             return None
-        from search.ranking.fastscore import Unsupported
+        from search.ranking.purescore import Unsupported
 
         try:
             scored = scorer.score(plan.query)

@@ -93,8 +93,8 @@ class _Run:
     """One execution of a plan: the candidates, re-ranked for relevance.
 
     Ranked by relevance without facets, plain word queries are scored by
-    :mod:`search.ranking.fastscore` (same scores, several times faster); everything
-    else by Whoosh. ``count()`` gives the number of matches.
+    :mod:`search.ranking.scorer` (the same scores as Whoosh's, several times
+    faster); everything else by Whoosh. ``count()`` gives the number of matches.
     """
 
     def __init__(
@@ -128,7 +128,7 @@ class _Run:
     def _fast(self, plan, options, scorer, bounds, depth) -> list[tuple[int, float | None]] | None:
         if scorer is None or options.facets:
             return None
-        from search.ranking.fastscore import Unsupported
+        from search.ranking.purescore import Unsupported
 
         try:
             scored = scorer.score(
@@ -140,7 +140,7 @@ class _Run:
         self.count = lambda: scored.total
         if options.sort == "relevance":
             return scored.top(depth)
-        return [(docnum, None) for docnum in scored.by_date(scorer.stats.dates(), options.sort != "oldest", depth)]
+        return [(docnum, None) for docnum in scored.by_date(options.sort != "oldest", depth)]
 
     def _whoosh(self, searcher, plan, options, bounds, wanted, postings) -> list[tuple[int, float | None]]:
         date_filter = _dated_within(searcher, bounds) if bounds else None
@@ -309,7 +309,7 @@ def run_search(
     searcher: Searcher, text: str, options: SearchOptions, policy: str, scorer=None
 ) -> SearchResults:
     """Search ``text`` with ``options`` on an open searcher (``scorer``: a
-    :class:`search.ranking.fastscore.Scorer` for it, if the caller keeps one)."""
+    :class:`search.ranking.scorer.Scorer` for it, if the caller keeps one)."""
     options.check()
     deadline = Deadline(options.timeout)
     reader = searcher.reader()
