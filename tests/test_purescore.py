@@ -16,19 +16,10 @@ from search.ranking import fastscore, purescore
 from search.ranking import rerank as ranking
 from search.ranking import scorer as scorer_module
 from search.storage.columns import UNDATED
+from test_fastscore import QUERIES
 
 ROOT = Path(__file__).resolve().parents[1]
 
-QUERIES = [
-    ("Лавров переговоры Япония Ташкент", "any"),
-    ("министр", "any"),
-    ("визит министра", "all"),
-    ("Киргизия Кыргызстан стали", "any"),
-    ("совет министров иностранных дел СНГ Минск", "any"),
-    ('"совет министров"', "all"),
-    ('"министр иностранных дел" Лавров', "any"),
-    ('"визит министра" OR "совет министров"', "all"),
-]
 
 
 def both(searcher):

@@ -22,10 +22,9 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.numeric import _length_byte_cache
 
-from search.ranking.bestof import BestOf
-from search.ranking.purescore import Unsupported, length_bytes, lengths_column
+from search.ranking.purescore import QueryWalk, Unsupported, length_bytes, lengths_column
 from search.storage.columns import UNDATED, raw_values
-from search.storage.postings import Postings, PostingReader, UnreadablePostings, phrase_documents
+from search.storage.postings import Postings, PostingReader, UnreadablePostings
 
 if TYPE_CHECKING:
     from search.ranking.rerank import Profile
@@ -108,7 +107,7 @@ class Statistics:
         return self.posting_reader.postings(field, text)
 
 
-def _combine(parts: list[tuple[np.ndarray, np.ndarray]], best: bool, every: bool) -> tuple[np.ndarray, np.ndarray]:
+def _combine_arrays(parts: list[tuple[np.ndarray, np.ndarray]], best: bool, every: bool) -> tuple[np.ndarray, np.ndarray]:
     """The parts' scores summed (or their maximum, ``best``) and their matches
     joined (all of them, ``every``, or any), into the first part's arrays
     (each part is a fresh pair): in place, one part after another, as
@@ -127,12 +126,10 @@ def _combine(parts: list[tuple[np.ndarray, np.ndarray]], best: bool, every: bool
     return scores, matched
 
 
-class Scorer:
+class Scorer(QueryWalk):
     """Scores supported queries against one searcher with Whoosh's BM25F."""
 
     def __init__(self, stats: Statistics, weights: "Profile | None" = None):
-        self.deadline = None
-        self.cut_short = False
         self.stats = stats
         self.weights = weights  # the default for score(); None: long queries' (ranking.PROFILES)
 
@@ -157,48 +154,31 @@ class Scorer:
         matched &= self.stats.live
         if mask is not None:
             matched &= mask
-        return Scored(np.where(matched, scores, 0.0), matched, self.stats)
+        return Scored(self._only(scores, matched), matched, self.stats)
 
-    def _score(self, query: wq.Query, weights: "Profile") -> tuple[np.ndarray, np.ndarray]:
-        if type(query) is wq.Term:
-            return self._term(query, weights)
-        if type(query) in (wq.Or, wq.And, BestOf) and query.subqueries:
-            parts = []
-            for part in query.subqueries:
-                if parts and type(query) is wq.Or and self.deadline is not None and self.deadline.expired():
-                    self.cut_short = True
-                    break
-                parts.append(self._score(part, weights))
-            scores, matched = _combine(parts, best=type(query) is BestOf, every=type(query) is wq.And)
-            if query.boost != 1.0:
-                scores = scores * query.boost
-            return scores, matched
+    def _other(self, query: wq.Query):
         if type(query) is wq.DateRange and query.fieldname == "date":
             return self._dates(query)
-        if type(query) is wq.Phrase:
-            return self._phrase(query, weights)
         raise Unsupported(type(query).__name__)
 
-    def _phrase(self, phrase: wq.Phrase, weights: "Profile") -> tuple[np.ndarray, np.ndarray]:
-        """A phrase, as Whoosh's ``Phrase`` scores it: the sum of its words'
-        scores, in the documents where they follow each other within ``slop``."""
-        field, words = phrase.fieldname, [w for w in phrase.words if w is not None]
-        schema = self.stats.searcher.schema
-        if not words or field not in schema or not schema[field].format.supports("positions"):
-            raise Unsupported(f"phrase in {field}")
-        parts = [self._term(wq.Term(field, word), weights) for word in words]
-        scores, matched = _combine(parts, best=False, every=True)
-        if len(words) > 1 and matched.any():
-            try:
-                found = phrase_documents(self.stats.posting_reader, field, words, phrase.slop)
-            except UnreadablePostings as error:
-                raise Unsupported(str(error)) from None
-            in_phrase = np.zeros(self.stats.size, dtype=bool)
-            in_phrase[np.fromiter(found, dtype=np.int64, count=len(found))] = True
-            matched &= in_phrase
-        if phrase.boost != 1.0:
-            scores = scores * phrase.boost
-        return np.where(matched, scores, 0.0), matched
+    _combine = staticmethod(_combine_arrays)
+
+    @staticmethod
+    def _boosted(scores: np.ndarray, boost: float) -> np.ndarray:
+        return scores * boost
+
+    @staticmethod
+    def _any(matched: np.ndarray) -> bool:
+        return bool(matched.any())
+
+    def _within(self, matched: np.ndarray, found: set[int]) -> np.ndarray:
+        in_phrase = np.zeros(self.stats.size, dtype=bool)
+        in_phrase[np.fromiter(found, dtype=np.int64, count=len(found))] = True
+        return matched & in_phrase
+
+    @staticmethod
+    def _only(scores: np.ndarray, matched: np.ndarray) -> np.ndarray:
+        return np.where(matched, scores, 0.0)
 
     def _dates(self, query: wq.DateRange) -> tuple[np.ndarray, np.ndarray]:
         """A ``date:`` range, from the date column: Whoosh walks hundreds of

@@ -136,14 +136,62 @@ class Scored:
         return len(self.scores)
 
 
-class Scorer:
+class QueryWalk:
+    """How both scorers walk a query: terms, and ANDs, ORs and best-ofs of
+    them, and phrases. Subclasses hold the scores (a dictionary here, arrays
+    in :mod:`search.ranking.fastscore`) and say what else they score."""
+
+    unsupported: type[Unsupported] = Unsupported
+    deadline = None
+    cut_short = False
+
+    def _score(self, query: wq.Query, weights: "Profile"):
+        if type(query) is wq.Term:
+            return self._term(query, weights)
+        if type(query) in (wq.Or, wq.And, BestOf) and query.subqueries:
+            parts = []
+            for part in query.subqueries:
+                if parts and type(query) is wq.Or and self.deadline is not None and self.deadline.expired():
+                    self.cut_short = True
+                    break
+                parts.append(self._score(part, weights))
+            scores, matched = self._combine(parts, best=type(query) is BestOf, every=type(query) is wq.And)
+            return (self._boosted(scores, query.boost) if query.boost != 1.0 else scores), matched
+        if type(query) is wq.Phrase:
+            return self._phrase(query, weights)
+        return self._other(query)
+
+    def _phrase(self, phrase: wq.Phrase, weights: "Profile"):
+        """A phrase, as Whoosh's ``Phrase`` scores it: the sum of its words'
+        scores, in the documents where they follow each other within ``slop``."""
+        field, words = phrase.fieldname, [w for w in phrase.words if w is not None]
+        schema = self.stats.searcher.schema
+        if not words or field not in schema or not schema[field].format.supports("positions"):
+            raise self.unsupported(f"phrase in {field}")
+        parts = [self._term(wq.Term(field, word), weights) for word in words]
+        scores, matched = self._combine(parts, best=False, every=True)
+        if len(words) > 1 and self._any(matched):
+            try:
+                found = phrase_documents(self.stats.posting_reader, field, words, phrase.slop)
+            except UnreadablePostings as error:
+                raise self.unsupported(str(error)) from None
+            matched = self._within(matched, found)
+        if phrase.boost != 1.0:
+            scores = self._boosted(scores, phrase.boost)
+        return self._only(scores, matched), matched
+
+    def _other(self, query: wq.Query):
+        raise self.unsupported(type(query).__name__)
+
+
+class Scorer(QueryWalk):
     """Scores plain word queries against one searcher with Whoosh's BM25F,
     as :class:`search.ranking.fastscore.Scorer` does, without numpy."""
 
+    unsupported = Unhandled
+
     def __init__(self, stats: Statistics):
         self.stats = stats
-        self.deadline = None
-        self.cut_short = False
         self._length_parts: dict[tuple, list[float]] = {}
 
     def score(
@@ -164,42 +212,7 @@ class Scorer:
         if bounds is not None:
             dates = self.stats.dates()
             matched = {docnum for docnum in matched if bounds.low <= dates[docnum] <= bounds.high}
-        return Scored({docnum: scores[docnum] for docnum in matched}, self.stats)
-
-    def _score(self, query: wq.Query, weights: "Profile") -> tuple[dict[int, float], set[int]]:
-        if type(query) is wq.Term:
-            return self._term(query, weights)
-        if type(query) in (wq.Or, wq.And, BestOf) and query.subqueries:
-            parts = []
-            for part in query.subqueries:
-                if parts and type(query) is wq.Or and self.deadline is not None and self.deadline.expired():
-                    self.cut_short = True
-                    break
-                parts.append(self._score(part, weights))
-            scores, matched = _combine(parts, best=type(query) is BestOf, every=type(query) is wq.And)
-            if query.boost != 1.0:
-                scores = {docnum: score * query.boost for docnum, score in scores.items()}
-            return scores, matched
-        if type(query) is wq.Phrase:
-            return self._phrase(query, weights)
-        raise Unhandled(type(query).__name__)
-
-    def _phrase(self, phrase: wq.Phrase, weights: "Profile") -> tuple[dict[int, float], set[int]]:
-        """A phrase, as Whoosh's ``Phrase`` scores it: the sum of its words'
-        scores, in the documents where they follow each other within ``slop``."""
-        field, words = phrase.fieldname, [w for w in phrase.words if w is not None]
-        schema = self.stats.searcher.schema
-        if not words or field not in schema or not schema[field].format.supports("positions"):
-            raise Unhandled(f"phrase in {field}")
-        parts = [self._term(wq.Term(field, word), weights) for word in words]
-        scores, matched = _combine(parts, best=False, every=True)
-        if len(words) > 1 and matched:
-            try:
-                matched &= phrase_documents(self.stats.posting_reader, field, words, phrase.slop)
-            except UnreadablePostings as error:
-                raise Unhandled(str(error)) from None
-        boost = phrase.boost
-        return {docnum: scores[docnum] * boost if boost != 1.0 else scores[docnum] for docnum in matched}, matched
+        return Scored(self._only(scores, matched), self.stats)
 
     def _term(self, term: wq.Term, weights: "Profile") -> tuple[dict[int, float], set[int]]:
         stats = self.stats
@@ -238,26 +251,42 @@ class Scorer:
             ]
         return found
 
+    @staticmethod
+    def _combine(parts: list[tuple[dict[int, float], set[int]]], best: bool, every: bool):
+        """The parts' scores summed (or their maximum, ``best``), a document
+        missing from a part counting 0 there as in a dense array; their matches
+        joined (all of them, ``every``, or any), into the first part's (each
+        part is fresh). Parts are added in order, so each sum is the one numpy
+        makes."""
+        scores, matched = parts[0]
+        for part_scores, part_matched in parts[1:]:
+            if best:
+                for docnum, score in part_scores.items():
+                    scores[docnum] = max(scores.get(docnum, 0.0), score)
+            else:
+                for docnum, score in part_scores.items():
+                    scores[docnum] = scores.get(docnum, 0.0) + score
+            if every:
+                matched &= part_matched
+            else:
+                matched |= part_matched
+        return scores, matched
 
-def _combine(parts: list[tuple[dict[int, float], set[int]]], best: bool, every: bool):
-    """The parts' scores summed (or their maximum, ``best``), a document
-    missing from a part counting 0 there as in a dense array; their matches
-    joined (all of them, ``every``, or any), into the first part's (each
-    part is fresh). Parts are added in order, so each sum is the one numpy
-    makes."""
-    scores, matched = parts[0]
-    for part_scores, part_matched in parts[1:]:
-        if best:
-            for docnum, score in part_scores.items():
-                scores[docnum] = max(scores.get(docnum, 0.0), score)
-        else:
-            for docnum, score in part_scores.items():
-                scores[docnum] = scores.get(docnum, 0.0) + score
-        if every:
-            matched &= part_matched
-        else:
-            matched |= part_matched
-    return scores, matched
+    @staticmethod
+    def _boosted(scores: dict[int, float], boost: float) -> dict[int, float]:
+        return {docnum: score * boost for docnum, score in scores.items()}
+
+    @staticmethod
+    def _any(matched: set[int]) -> bool:
+        return bool(matched)
+
+    @staticmethod
+    def _within(matched: set[int], found: set[int]) -> set[int]:
+        return matched & found
+
+    @staticmethod
+    def _only(scores: dict[int, float], matched: set[int]) -> dict[int, float]:
+        return {docnum: scores[docnum] for docnum in matched}
 
 
 def posting_count(stats: Statistics, query: wq.Query) -> int | None:
