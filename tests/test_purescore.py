@@ -79,7 +79,16 @@ def test_shapes_it_does_not_score_are_left_to_the_others(index):
     ):
         with pytest.raises(purescore.Unhandled):
             pure.score(query)
-        assert purescore.posting_count(pure.stats, query) is None
+        assert purescore.posting_count(pure.stats, query, 10**9) is None
+
+
+def test_posting_counts_stop_at_the_limit(index):
+    stats = purescore.Statistics(index.searcher())
+    query = plan_query("визит министра", "all", reader=index.searcher().reader()).query
+    total = purescore.posting_count(stats, query, 10**9)
+    assert total > 2
+    assert purescore.posting_count(stats, query, total) == total
+    assert purescore.posting_count(stats, query, total - 1) is None
 
 
 def test_the_chooser_scores_small_queries_without_numpy_and_large_ones_with_it(index, monkeypatch):

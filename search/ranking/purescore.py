@@ -289,9 +289,10 @@ class Scorer(QueryWalk):
         return {docnum: scores[docnum] for docnum in matched}
 
 
-def posting_count(stats: Statistics, query: wq.Query) -> int | None:
-    """How many postings scoring ``query`` here would visit; None for a
-    shape this module does not score or a list it cannot read."""
+def posting_count(stats: Statistics, query: wq.Query, limit: int) -> int | None:
+    """How many postings scoring ``query`` here would visit, if at most
+    ``limit``; None for more (counting stops there: lists past it are not
+    read), for a shape this module does not score, or a list it cannot read."""
     if type(query) is wq.Term:
         terms = [(query.fieldname, query.text)]
     elif type(query) is wq.Phrase:
@@ -299,14 +300,19 @@ def posting_count(stats: Statistics, query: wq.Query) -> int | None:
     elif type(query) in (wq.Or, wq.And, BestOf) and query.subqueries:
         total = 0
         for part in query.subqueries:
-            count = posting_count(stats, part)
+            count = posting_count(stats, part, limit - total)
             if count is None:
                 return None
             total += count
         return total
     else:
         return None
+    total = 0
     try:
-        return sum(len(stats.postings(field, text).ids) for field, text in terms)
+        for field, text in terms:
+            total += len(stats.postings(field, text).ids)
+            if total > limit:
+                return None
     except UnreadablePostings:
         return None
+    return total

@@ -49,8 +49,7 @@ class Scorer:
     def score(self, query: wq.Query, bounds: purescore.DateBounds | None = None, weights=None, deadline=None):
         """The matching documents and their scores (``top``, ``by_date``, ``total``)."""
         if not numpy_loaded():
-            count = purescore.posting_count(self.stats, query)
-            if count is not None and count <= PURE_SCORING_MAX_POSTINGS:
+            if purescore.posting_count(self.stats, query, PURE_SCORING_MAX_POSTINGS) is not None:
                 try:
                     scored = self._pure.score(query, bounds, weights, deadline)
                 except purescore.Unhandled:
