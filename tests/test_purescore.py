@@ -4,6 +4,7 @@ a fresh process scores small queries without importing numpy."""
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -145,3 +146,43 @@ def test_a_fresh_process_answers_a_query_without_importing_numpy(built_index, in
     index._fast = None
     expected = [[h.id, h.score] for h in index.search("визит министра", limit=20)]
     assert answer["hits"] == expected and expected
+
+
+class _PausingDeadline:
+    """Not yet expired when first asked, but answering only once the test lets
+    it (its query is held between two of its words meanwhile); expired after."""
+
+    def __init__(self):
+        self.asked = threading.Event()
+        self.answer = threading.Event()
+
+    def expired(self) -> bool:
+        if self.asked.is_set():
+            return True
+        self.asked.set()
+        self.answer.wait(timeout=30)
+        return False
+
+
+@pytest.mark.parametrize("kind", ["pure", "vectorised"])
+def test_threads_sharing_a_scorer_keep_their_own_deadlines(index, kind):
+    pure, vectorised = both(index.searcher())
+    scorer = pure if kind == "pure" else vectorised
+    query = plan_query("Лавров переговоры Япония Ташкент", "any", reader=index.searcher().reader()).query
+    whole = scorer.score(query).top(1000)
+    deadline = _PausingDeadline()
+    outcome = {}
+
+    def out_of_time():
+        found = scorer.score(query, deadline=deadline)
+        outcome["cut"] = (scorer.cut_short, found.top(1000))
+
+    held = threading.Thread(target=out_of_time)
+    held.start()
+    assert deadline.asked.wait(timeout=30)
+    # Meanwhile another thread scores the same query with no deadline at all.
+    assert scorer.score(query).top(1000) == whole and scorer.cut_short is False
+    deadline.answer.set()
+    held.join(timeout=30)
+    cut_short, partial = outcome["cut"]
+    assert cut_short is True and partial != whole

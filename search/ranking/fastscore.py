@@ -130,6 +130,7 @@ class Scorer(QueryWalk):
     """Scores supported queries against one searcher with Whoosh's BM25F."""
 
     def __init__(self, stats: Statistics, weights: "Profile | None" = None):
+        super().__init__()
         self.stats = stats
         self.weights = weights  # the default for score(); None: long queries' (ranking.PROFILES)
 

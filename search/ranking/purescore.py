@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import heapq
 import struct
+import threading
 from math import log
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -136,14 +137,35 @@ class Scored:
         return len(self.scores)
 
 
+class ThreadOwn:
+    """An attribute each thread sees its own value of: one scorer serves every
+    thread searching an index, each with its own deadline. The owner makes
+    ``_per_thread`` (a ``threading.local``) in ``__init__``."""
+
+    def __init__(self, default):
+        self.default = default
+
+    def __set_name__(self, owner, name: str) -> None:
+        self.name = name
+
+    def __get__(self, owner, kind=None):
+        return self if owner is None else getattr(owner._per_thread, self.name, self.default)
+
+    def __set__(self, owner, value) -> None:
+        setattr(owner._per_thread, self.name, value)
+
+
 class QueryWalk:
     """How both scorers walk a query: terms, and ANDs, ORs and best-ofs of
     them, and phrases. Subclasses hold the scores (a dictionary here, arrays
     in :mod:`search.ranking.fastscore`) and say what else they score."""
 
     unsupported: type[Unsupported] = Unsupported
-    deadline = None
-    cut_short = False
+    deadline = ThreadOwn(None)
+    cut_short = ThreadOwn(False)
+
+    def __init__(self):
+        self._per_thread = threading.local()
 
     def _score(self, query: wq.Query, weights: "Profile"):
         if type(query) is wq.Term:
@@ -191,6 +213,7 @@ class Scorer(QueryWalk):
     unsupported = Unhandled
 
     def __init__(self, stats: Statistics):
+        super().__init__()
         self.stats = stats
         self._length_parts: dict[tuple, list[float]] = {}
 

@@ -35,9 +35,11 @@ class Scorer:
     docstring); raises :class:`search.ranking.fastscore.Unsupported` for other
     shapes, which Whoosh's matchers score."""
 
+    cut_short = purescore.ThreadOwn(False)  # whether this thread's last query ran out of time
+
     def __init__(self, searcher: Searcher):
+        self._per_thread = threading.local()
         self.stats = purescore.Statistics(searcher)
-        self.cut_short = False
         self._pure = purescore.Scorer(self.stats)
         self._vectorised = None
         self._lock = threading.Lock()
