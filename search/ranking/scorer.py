@@ -32,7 +32,7 @@ def numpy_loaded() -> bool:
 
 class Scorer:
     """Scores plain word queries against one searcher (see the module's
-    docstring); raises :class:`search.ranking.fastscore.Unsupported` for other
+    docstring); raises :class:`search.ranking.purescore.Unsupported` for other
     shapes, which Whoosh's matchers score."""
 
     cut_short = purescore.ThreadOwn(False)  # whether this thread's last query ran out of time
