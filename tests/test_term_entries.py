@@ -39,3 +39,18 @@ def test_the_term_table_answers_as_whooshs(tmp_path_factory):
                 assert vars(terms.term_info(fieldname, text)) == vars(W3TermInfo.from_bytes(terms._tindex[key]))
                 assert (fieldname, text) in terms
             assert ("body", "нет-такого-слова".encode()) not in terms
+
+
+@pytest.mark.parametrize("chunk", [4 * 1024 * 1024, 37])  # whole runs, or items split across reads
+def test_distinct_term_counts_are_whooshs_across_segments(fresh_index, monkeypatch, chunk):
+    monkeypatch.setattr(term_frequencies, "_WALK_CHUNK", chunk)
+    fresh_index.add([{"id": f"a{n}", "title": f"Визит номер {n}", "body": f"переговоры министров {n} раз"} for n in range(40)])
+    fresh_index.add([{"id": "b", "title": "Итоги", "body": "итоги переговоров и новые слова " * 30}])
+    fresh_index.delete(["a3"])
+    reader = fresh_index.searcher().reader()
+    assert len(reader.leaf_readers()) == 2
+    fields = ["title", "body", "exact", "head"]
+    expected = {name: sum(1 for _ in reader.lexicon(name)) for name in fields}
+    assert term_frequencies.distinct_terms(reader, fields) == expected
+    assert expected["body"] > 40
+    assert term_frequencies.distinct_terms(reader, ["nosuchfield"]) == {"nosuchfield": 0}

@@ -10,6 +10,7 @@ from typing import Any
 from whoosh.searching import Searcher
 
 from search.storage.columns import column
+from search.storage.term_frequencies import distinct_terms
 
 
 @dataclass
@@ -72,7 +73,7 @@ def collect_stats(searcher: Searcher, meta: dict[str, Any], size_bytes: int, top
         last_date=max(dates, default=None),
         undated=len(docnums) - len(dates),
         size_bytes=size_bytes,
-        terms={name: sum(1 for _ in reader.lexicon(name)) for name in ("title", "body", "exact")},
+        terms=distinct_terms(reader, ["title", "body", "exact"]),
         segments=len(reader.leaf_readers()),
         schema_version=meta.get("schema_version"),
         ambiguity=meta.get("ambiguity", ""),

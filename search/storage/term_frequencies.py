@@ -109,3 +109,60 @@ def _find(table: OrderedHashReader, file: PositionalFile, key: bytes, value_byte
         probed += run
         slot = (slot + run) % slots
     return None
+
+
+# Bytes of a term file's key/value region read at a time when walking all of it.
+_WALK_CHUNK = 4 * 1024 * 1024
+
+
+def distinct_terms(reader: IndexReader, fields: list[str]) -> dict[str, int]:
+    """How many distinct terms each of ``fields`` has across the reader's
+    segments (what counting ``reader.lexicon(field)`` gives), from each
+    segment's run of the field's keys in its term file, read a few megabytes
+    at a time: Whoosh merges the segments' sorted lexicons term by term
+    (9.5 s for a 50,000-document index of 7 segments). Any other layout is
+    counted through Whoosh."""
+    wanted = {name: set() for name in fields}
+    for segment, _ in reader.leaf_readers():
+        terms = getattr(segment, "_terms", None)
+        table = getattr(terms, "_tindex", None)
+        file = getattr(getattr(table, "dbfile", None), "file", None)
+        if not (isinstance(terms, W3TermsReader) and type(table) is OrderedHashReader and type(file) is PositionalFile):
+            return {name: sum(1 for _ in reader.lexicon(name)) for name in fields}
+        for name, found in wanted.items():
+            if name not in terms._fieldmap:
+                continue
+            # Keys are in order, a field's after its number: its run starts at the first such key.
+            prefix = _FIELD_NUMBER.pack(terms._fieldmap[name])
+            first = table.closest_key_pos(prefix)
+            if first is None:
+                continue
+            for key in _keys(file, first, table.endofdata):
+                if key[: _FIELD_NUMBER.size] != prefix:
+                    break
+                found.add(key[_FIELD_NUMBER.size :])
+    return {name: len(found) for name, found in wanted.items()}
+
+
+def _keys(file: PositionalFile, start: int, end: int):
+    """Every key of a hash file's key/value region (lengths, key, value, one
+    item after another), read a few megabytes at a time."""
+    data, offset, position = b"", 0, start  # position: where in the file ``data`` ends
+    while True:
+        if len(data) - offset >= _LENGTHS.size:
+            key_length, value_length = _LENGTHS.unpack_from(data, offset)
+            key_end = offset + _LENGTHS.size + key_length
+            if key_end <= len(data):
+                yield data[offset + _LENGTHS.size : key_end]
+                offset = key_end + value_length
+                if offset > len(data):  # the value runs past what is read: skip the rest
+                    position += offset - len(data)
+                    data, offset = b"", 0
+                continue
+        if position >= end:
+            return
+        more = file.read_at(min(_WALK_CHUNK, end - position), position)
+        if not more:
+            return
+        data, offset = data[offset:] + more, 0
+        position += len(more)
