@@ -27,6 +27,10 @@ QUERIES = [
     ('"совет министров"', "all"),
     ('"министр иностранных дел" Лавров', "any"),
     ('"визит министра" OR "совет министров"', "all"),
+    # An AND inside an OR or a best-of (a thesaurus phrase such as «Российская
+    # Федерация»): a document lacking one of its words gets nothing from it.
+    ("(визит AND министра) OR Ташкент", "all"),
+    ("визит России", "all"),
 ]
 
 

@@ -177,7 +177,10 @@ class QueryWalk:
                     self.cut_short = True
                     break
                 parts.append(self._score(part, weights))
-            scores, matched = self._combine(parts, best=type(query) is BestOf, every=type(query) is wq.And)
+            every = type(query) is wq.And
+            scores, matched = self._combine(parts, best=type(query) is BestOf, every=every)
+            if every:  # as Whoosh's matchers: a document lacking a part scores nothing here
+                scores = self._only(scores, matched)
             return (self._boosted(scores, query.boost) if query.boost != 1.0 else scores), matched
         if type(query) is wq.Phrase:
             return self._phrase(query, weights)
