@@ -283,7 +283,18 @@ class Scorer(QueryWalk):
         missing from a part counting 0 there as in a dense array; their matches
         joined (all of them, ``every``, or any), into the first part's (each
         part is fresh). Parts are added in order, so each sum is the one numpy
-        makes."""
+        makes. Of all of them (``every``) only the matching documents' sums
+        are made: the walk keeps only those (every part scores each of them)."""
+        if every:
+            matched = set.intersection(*(part_matched for _, part_matched in parts))
+            first, *others = [part_scores for part_scores, _ in parts]
+            scores = {}
+            for docnum in matched:
+                total = first[docnum]
+                for part_scores in others:
+                    total += part_scores[docnum]
+                scores[docnum] = total
+            return scores, matched
         scores, matched = parts[0]
         for part_scores, part_matched in parts[1:]:
             if best:
@@ -292,10 +303,7 @@ class Scorer(QueryWalk):
             else:
                 for docnum, score in part_scores.items():
                     scores[docnum] = scores.get(docnum, 0.0) + score
-            if every:
-                matched &= part_matched
-            else:
-                matched |= part_matched
+            matched |= part_matched
         return scores, matched
 
     @staticmethod
