@@ -77,16 +77,13 @@ GLOBAL_SETTINGS = {
     "synonym": (thesaurus, "SYNONYM_WEIGHT"),
     "related": (thesaurus, "RELATED_WEIGHT"),
     "rarity": (ranking, "COVERAGE_BY_RARITY"),
-    "forms": (ranking, "FORM_CLASS_WEIGHT"),
 }
 
 PLAIN = {"B": 0.75, "K1": 1.2, "head_B": 0.75, "head_weight": 0.0, "proximity": 0.0, "coverage": 0.0,
-         "early": 0.0, "frequent": 2.0, "synonym": 0.5, "related": 0.3, "rarity": False,
-         "forms": 0.0}
+         "early": 0.0, "frequent": 2.0, "synonym": 0.5, "related": 0.3, "rarity": False}
 # What main shipped before issue 15, for every query.
 OLD = {"B": 0.9, "K1": 0.8, "head_B": 0.3, "head_weight": 1.0, "proximity": 0.5, "coverage": 1.0,
-       "early": 0.03, "frequent": 0.5, "synonym": 0.5, "related": 0.3, "rarity": False,
-         "forms": 0.0}
+       "early": 0.03, "frequent": 0.5, "synonym": 0.5, "related": 0.3, "rarity": False}
 
 
 def measure_for(family: str):

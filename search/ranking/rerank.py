@@ -42,10 +42,6 @@ NOT_MENTIONED = 10_000
 # document holding the rare name of a headline but not its common words is
 # closer to it than one holding the common words only (see evidence()).
 COVERAGE_BY_RARITY = True
-# A document holding a typed verb or adjective in the typed part of speech
-# («уволил», not only «уволен»: one lemma) gains up to this share, by the
-# rarity of such words among the query's (see form_class_shares()).
-FORM_CLASS_WEIGHT = 0.0
 RECENCY_WEIGHT = 0.5
 RECENCY_HALF_LIFE_DAYS = 365.0
 
@@ -203,48 +199,6 @@ def _concept_weights(sizes: list[int], documents: int) -> list[float]:
     return [math.log(max(documents, 1) / (size + 1)) + 1 if size else 0.0 for size in sizes]
 
 
-def form_class_shares(
-    postings: "PostingReader",
-    docnums: list[int],
-    concepts: Sequence[frozenset[str]],
-    typed: Sequence[tuple[str, frozenset[str]]],
-) -> dict[int, float]:
-    """Per document: the IDF-weighted share of the query's words that it
-    holds in the part of speech typed, counting only words whose lemma spans
-    several (see morphology.same_class_forms); 0 when the query has none."""
-    from search.text.morphology import same_class_forms
-    from search.text.words import normal_form
-
-    sizes = [sum(len(postings.postings("body", lemma).ids) for lemma in lemmas) for lemmas in concepts]
-    weights = _concept_weights(sizes, postings.reader.doc_count_all())
-    total = sum(weights)
-    if not total:
-        return {}
-    wanted = set(docnums)
-    shares: dict[int, float] = {}
-    for index, word in _typed_concepts(concepts, typed):
-        forms = same_class_forms(normal_form(word))
-        if not forms or not weights[index]:
-            continue
-        holding: set[int] = set()
-        for form in forms:
-            holding.update(d for d in postings.postings("exact", form).ids if d in wanted)
-        for docnum in holding:
-            shares[docnum] = shares.get(docnum, 0.0) + weights[index] / total
-    return shares
-
-
-def _typed_concepts(concepts: Sequence[frozenset[str]], typed: Sequence[tuple[str, frozenset[str]]]):
-    """(concept index, typed word) for the concept each typed word (with its lemmas) stands for."""
-    taken: set[int] = set()
-    for word, lemmas in typed:
-        for index, concept in enumerate(concepts):
-            if index not in taken and lemmas & concept:
-                taken.add(index)
-                yield index, word
-                break
-
-
 def recency(searcher: Searcher, docnums: list[int]) -> dict[int, float]:
     """0–1 per document: 1 for the newest candidate, halving every year older."""
     dated = column(searcher.reader(), "date")
@@ -268,7 +222,6 @@ def rerank(
     concepts: Sequence[frozenset[str]],
     recent: bool = False,
     chosen: Profile | None = None,
-    typed: Sequence[tuple[str, frozenset[str]]] = (),
 ) -> list[Candidate]:
     """Re-score the candidates by proximity, coverage and the first mention
     (and recency) with ``chosen``'s weights (by default long queries'), and
@@ -277,7 +230,6 @@ def rerank(
     docnums = [docnum for docnum, _ in candidates]
     found = evidence(postings, docnums, concepts) if concepts else {}
     new = recency(searcher, docnums) if recent else {}
-    shares = form_class_shares(postings, docnums, concepts, typed) if FORM_CLASS_WEIGHT and typed else {}
     rescored = []
     for docnum, score in candidates:
         boost = 1.0
@@ -285,7 +237,6 @@ def rerank(
             seen = found[docnum]
             boost = (1 + weights.proximity * seen.proximity) * (1 + weights.coverage * seen.coverage)
             boost *= (1 + seen.first) ** -weights.early
-        boost *= 1 + FORM_CLASS_WEIGHT * shares.get(docnum, 0.0)
         rescored.append((docnum, score * boost * (1 + RECENCY_WEIGHT * new.get(docnum, 0.0))))
     rescored.sort(key=lambda item: (-item[1], item[0]))
     return rescored

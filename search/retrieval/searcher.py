@@ -119,10 +119,7 @@ class _Run:
             self.partial = True
         elif options.sort == "relevance" and ranked:
             depth = ranking.RERANK_DEPTH
-            head = ranking.rerank(
-                searcher, postings, ranked[:depth], plan.concepts, options.recent, self.weights,
-                typed=plan.words,
-            )
+            head = ranking.rerank(searcher, postings, ranked[:depth], plan.concepts, options.recent, self.weights)
             ranked = head + ranked[depth:]
         self.ranked: list[tuple[int, float | None, list[int]]] = (
             _collapse(searcher, ranked) if options.collapse and ranked else [(d, s, []) for d, s in ranked]

@@ -108,29 +108,3 @@ def lemmas(word: str, policy: str = "top", capitalised: bool = False) -> tuple[s
                 best = parse
                 break
     return (fold_yo(best.normal_form),)
-
-
-# Parts of speech that pymorphy3 files under one lemma although they name
-# different things: a finite verb, its infinitive, participles and gerund
-# («уволил», «уволить», «уволенный», «уволен», «уволив»: all «уволить»), and a
-# full adjective with its short and comparative forms.
-_CLASS_OF_WORD = {"VERB": "VERB", "INFN": "INFN", "PRTF": "PRTF", "PRTS": "PRTS", "GRND": "GRND",
-                  "ADJF": "ADJF", "ADJS": "ADJS", "COMP": "COMP"}
-
-
-@lru_cache(maxsize=4096)
-def same_class_forms(word: str) -> frozenset[str]:
-    """The forms of a lowercase word's lexeme in its own part of speech, ё
-    folded, when its lemma also covers forms of another («уволил»: «уволила»,
-    «уволит» …, not «уволен» nor «уволенный»); empty for a word whose lemma
-    has one part of speech (most nouns), or that is not Cyrillic."""
-    if len(word) > MAX_WORD_LENGTH or not CYRILLIC.search(word):
-        return frozenset()
-    parses = analyzer().parse(word)
-    if not parses or parses[0].tag.POS not in _CLASS_OF_WORD:
-        return frozenset()
-    best = parses[0]
-    lexeme = best.lexeme
-    if all(form.tag.POS == best.tag.POS for form in lexeme):
-        return frozenset()
-    return frozenset(fold_yo(form.word) for form in lexeme if form.tag.POS == best.tag.POS)
