@@ -39,6 +39,43 @@ def test_shipped_thesaurus_is_valid_and_has_no_entry_twice():
         assert required.lower() in seen
 
 
+# Groups whose people have no name of their own.
+WITHOUT_DEMONYM = {"Ватикан", "НАТО"}
+
+
+def test_every_country_with_an_adjective_names_its_people():
+    from search.text.morphology import analyzer
+
+    morph = analyzer()
+    lacking = []
+    for group in read_groups(thesaurus.SHIPPED):
+        related = group.get("related", [])
+        if not related or group["terms"][0] in WITHOUT_DEMONYM:
+            continue
+        if not any(" " not in entry and morph.parse(entry)[0].tag.POS == "NOUN" for entry in related):
+            lacking.append(group["terms"][0])
+    assert lacking == []
+
+
+def test_a_demonym_finds_its_country_and_adjective(fresh_index):
+    fresh_index.add([
+        {"id": "country", "title": "Сборная Испании", "body": "Сборная Испании выиграла чемпионат мира."},
+        {"id": "adjective", "title": "Тренер", "body": "Испанский тренер продлил контракт с клубом."},
+        {"id": "people", "title": "Туристы", "body": "Двое испанцев поднялись на вершину."},
+        {"id": "other", "title": "Италия", "body": "Сборная Италии сыграла вничью."},
+    ])
+    found = ids(fresh_index.search("испанцы", limit=10))
+    assert set(found) == {"country", "adjective", "people"}
+    assert found[0] == "people"  # the word typed weighs more than its group
+    assert ids(fresh_index.search("испанцы", limit=10, synonyms=False)) == ["people"]
+
+
+def test_a_demonym_expands_to_its_country_as_a_related_word():
+    groups = [{"terms": ["Аргентина"], "related": ["аргентинский", "аргентинец"]}]
+    found = {e.text: e.weight for e in Thesaurus(groups).expansions(("аргентинец",))}
+    assert found == {"Аргентина": thesaurus.RELATED_WEIGHT, "аргентинский": thesaurus.SYNONYM_WEIGHT}
+
+
 def test_a_country_name_finds_its_other_names_and_adjective(synonyms_index):
     found = ids(synonyms_index.search("Киргизия", limit=10))
     assert set(found) == {"kg", "kirg", "adj", "full"}
