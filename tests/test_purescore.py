@@ -186,3 +186,31 @@ def test_threads_sharing_a_scorer_keep_their_own_deadlines(index, kind):
     held.join(timeout=30)
     cut_short, partial = outcome["cut"]
     assert cut_short is True and partial != whole
+
+
+def test_postings_within_a_set_either_way():
+    from array import array
+
+    ids, weights = array("q", range(0, 200, 2)), array("f", [float(n) for n in range(100)])
+    for within in ({4, 5, 198, 300}, set(range(0, 400, 3))):  # few: looked up; many: the list walked
+        expected = [(d, w) for d, w in zip(ids, weights) if d in within]
+        assert sorted(purescore._postings_within(ids, weights, within)) == expected
+    assert list(purescore._postings_within(ids, weights, None)) == list(zip(ids, weights))
+
+
+def test_an_and_scores_its_rarest_part_first_and_the_others_only_where_it_matches(index, monkeypatch):
+    searcher = index.searcher()
+    pure, vectorised = both(searcher)
+    query = plan_query("визит министра Ташкент", "all", reader=searcher.reader()).query
+    seen = []
+    score = purescore.Scorer._score
+
+    def recording(self, part, weights, within=None):
+        seen.append((str(part), None if within is None else len(within)))
+        return score(self, part, weights, within)
+
+    monkeypatch.setattr(purescore.Scorer, "_score", recording)
+    found = pure.score(query)
+    assert found.top(100) == vectorised.score(query).top(100)
+    parts = [(text, size) for text, size in seen if text in {str(p) for p in query.subqueries}]
+    assert parts[0][1] is None and all(size is not None for _, size in parts[1:])

@@ -189,7 +189,7 @@ class Scorer(QueryWalk):
         matched = self.dated(low, high)
         return np.where(matched, float(query.boost), 0.0), matched
 
-    def _term(self, term: wq.Term, weights: "Profile") -> tuple[np.ndarray, np.ndarray]:
+    def _term(self, term: wq.Term, weights: "Profile", within=None) -> tuple[np.ndarray, np.ndarray]:
         stats = self.stats
         scores = np.zeros(stats.size, dtype=np.float64)
         matched = np.zeros(stats.size, dtype=bool)

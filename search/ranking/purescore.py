@@ -18,6 +18,7 @@ from __future__ import annotations
 import heapq
 import struct
 import threading
+from bisect import bisect_left
 from math import log
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -167,33 +168,43 @@ class QueryWalk:
     def __init__(self):
         self._per_thread = threading.local()
 
-    def _score(self, query: wq.Query, weights: "Profile"):
+    def _score(self, query: wq.Query, weights: "Profile", within: set[int] | None = None):
+        """(scores, matches) of ``query``; with ``within``, only those of its
+        documents matter (the caller keeps no other): a scorer may leave the
+        rest out."""
         if type(query) is wq.Term:
-            return self._term(query, weights)
+            return self._term(query, weights, within)
         if type(query) in (wq.Or, wq.And, BestOf) and query.subqueries:
-            parts = []
-            for part in query.subqueries:
-                if parts and type(query) is wq.Or and self.deadline is not None and self.deadline.expired():
-                    self.cut_short = True
-                    break
-                parts.append(self._score(part, weights))
+            if type(query) is wq.And:
+                parts = self._all_of(query.subqueries, weights, within)
+            else:
+                parts = []
+                for part in query.subqueries:
+                    if parts and type(query) is wq.Or and self.deadline is not None and self.deadline.expired():
+                        self.cut_short = True
+                        break
+                    parts.append(self._score(part, weights, within))
             every = type(query) is wq.And
             scores, matched = self._combine(parts, best=type(query) is BestOf, every=every)
             if every:  # as Whoosh's matchers: a document lacking a part scores nothing here
                 scores = self._only(scores, matched)
             return (self._boosted(scores, query.boost) if query.boost != 1.0 else scores), matched
         if type(query) is wq.Phrase:
-            return self._phrase(query, weights)
+            return self._phrase(query, weights, within)
         return self._other(query)
 
-    def _phrase(self, phrase: wq.Phrase, weights: "Profile"):
+    def _all_of(self, queries: list[wq.Query], weights: "Profile", within: set[int] | None):
+        """The parts of an AND, each scored (in order)."""
+        return [self._score(part, weights, within) for part in queries]
+
+    def _phrase(self, phrase: wq.Phrase, weights: "Profile", within: set[int] | None = None):
         """A phrase, as Whoosh's ``Phrase`` scores it: the sum of its words'
         scores, in the documents where they follow each other within ``slop``."""
         field, words = phrase.fieldname, [w for w in phrase.words if w is not None]
         schema = self.stats.searcher.schema
         if not words or field not in schema or not schema[field].format.supports("positions"):
             raise self.unsupported(f"phrase in {field}")
-        parts = [self._term(wq.Term(field, word), weights) for word in words]
+        parts = [self._term(wq.Term(field, word), weights, within) for word in words]
         scores, matched = self._combine(parts, best=False, every=True)
         if len(words) > 1 and self._any(matched):
             try:
@@ -240,7 +251,23 @@ class Scorer(QueryWalk):
             matched = {docnum for docnum in matched if bounds.low <= dates[docnum] <= bounds.high}
         return Scored(self._only(scores, matched), self.stats)
 
-    def _term(self, term: wq.Term, weights: "Profile") -> tuple[dict[int, float], set[int]]:
+    def _all_of(self, queries: list[wq.Query], weights: "Profile", within: set[int] | None):
+        """The parts of an AND, the one of fewest postings scored first and
+        each next one only over the documents all before it match: «санкции
+        России» reads 66,000 postings, and its AND keeps 600 documents. The
+        parts stay in their order, so sums are made as numpy makes them."""
+        counts = [posting_count(self.stats, part, _UNLIMITED) or 0 for part in queries]
+        parts: list = [({}, set()) for _ in queries]
+        for index in sorted(range(len(queries)), key=counts.__getitem__):
+            parts[index] = self._score(queries[index], weights, within)
+            within = parts[index][1]
+            if not within:
+                break
+        return parts
+
+    def _term(
+        self, term: wq.Term, weights: "Profile", within: set[int] | None = None
+    ) -> tuple[dict[int, float], set[int]]:
         stats = self.stats
         try:
             postings = stats.postings(term.fieldname, term.text)
@@ -259,7 +286,7 @@ class Scorer(QueryWalk):
         gain = K1 + 1
         scores = {
             docnum: idf * (tf * gain) / (tf + parts[codes[docnum]]) * scale
-            for docnum, tf in zip(ids, postings.weights)
+            for docnum, tf in _postings_within(ids, postings.weights, within)
         }
         return scores, set(scores)
 
@@ -321,6 +348,25 @@ class Scorer(QueryWalk):
     @staticmethod
     def _only(scores: dict[int, float], matched: set[int]) -> dict[int, float]:
         return {docnum: scores[docnum] for docnum in matched}
+
+
+_UNLIMITED = 1 << 62
+
+
+def _postings_within(ids, weights, within: set[int] | None):
+    """(document, weight) of the postings, only of documents in ``within`` if
+    given: those looked up in the list when they are few, else the list
+    walked and filtered."""
+    if within is None:
+        return zip(ids, weights)
+    if len(within) * 16 < len(ids):
+        found = []
+        for docnum in sorted(within):
+            place = bisect_left(ids, docnum)
+            if place < len(ids) and ids[place] == docnum:
+                found.append((docnum, weights[place]))
+        return found
+    return [(docnum, tf) for docnum, tf in zip(ids, weights) if docnum in within]
 
 
 def posting_count(stats: Statistics, query: wq.Query, limit: int) -> int | None:
