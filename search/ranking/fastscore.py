@@ -123,6 +123,8 @@ def _combine_arrays(parts: list[tuple[np.ndarray, np.ndarray]], best: bool, ever
             matched &= part_matched
         else:
             matched |= part_matched
+    if every:  # as Whoosh's matchers score an AND: nothing where a part is missing
+        scores = np.where(matched, scores, 0.0)
     return scores, matched
 
 

@@ -184,10 +184,7 @@ class QueryWalk:
                         self.cut_short = True
                         break
                     parts.append(self._score(part, weights, within))
-            every = type(query) is wq.And
-            scores, matched = self._combine(parts, best=type(query) is BestOf, every=every)
-            if every:  # as Whoosh's matchers: a document lacking a part scores nothing here
-                scores = self._only(scores, matched)
+            scores, matched = self._combine(parts, best=type(query) is BestOf, every=type(query) is wq.And)
             return (self._boosted(scores, query.boost) if query.boost != 1.0 else scores), matched
         if type(query) is wq.Phrase:
             return self._phrase(query, weights, within)
@@ -310,8 +307,9 @@ class Scorer(QueryWalk):
         missing from a part counting 0 there as in a dense array; their matches
         joined (all of them, ``every``, or any), into the first part's (each
         part is fresh). Parts are added in order, so each sum is the one numpy
-        makes. Of all of them (``every``) only the matching documents' sums
-        are made: the walk keeps only those (every part scores each of them)."""
+        makes. Of all of them (``every``), as Whoosh's matchers score an AND,
+        only the documents holding every part have a score (and each part
+        scores each of them)."""
         if every:
             matched = set.intersection(*(part_matched for _, part_matched in parts))
             first, *others = [part_scores for part_scores, _ in parts]
