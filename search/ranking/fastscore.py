@@ -22,7 +22,7 @@ from whoosh import query as wq
 from whoosh.searching import Searcher
 from whoosh.util.numeric import _length_byte_cache
 
-from search.ranking.purescore import QueryWalk, Unsupported, length_bytes, lengths_column
+from search.ranking.purescore import QueryWalk, Unsupported, length_codes
 from search.storage.columns import UNDATED, raw_values
 from search.storage.postings import Postings, PostingReader, UnreadablePostings
 
@@ -87,12 +87,7 @@ class Statistics:
         """Every document's (quantised) length of ``field``, as Whoosh scores it."""
         found = self._lengths.get(field)
         if found is None:
-            codes = np.zeros(self.size, dtype=np.uint8)
-            for segment, offset in self.reader.leaf_readers():
-                count = segment.doc_count_all()
-                column = segment._perdoc._cached_reader(f"_{field}_len", lengths_column())
-                if column is not None:
-                    codes[offset : offset + count] = np.frombuffer(length_bytes(column, count), dtype=np.uint8)
+            codes = np.frombuffer(length_codes(self.reader, field), dtype=np.uint8)
             # Whoosh reads a missing length (byte 0) as 1.
             found = self._lengths[field] = np.where(codes == 0, 1.0, _LENGTHS[codes]).astype(np.float32)
         return found

@@ -69,10 +69,17 @@ def length_bytes(column, count: int) -> bytes:
     return bytes(found) + bytes(count - stored)
 
 
-def lengths_column():
+def length_codes(reader, field: str) -> bytes:
+    """Every document's quantised length byte of ``field``, by document
+    number, a segment's in one read (0 for a segment without the column)."""
     from whoosh.codec.whoosh3 import LENGTHS_COLUMN
 
-    return LENGTHS_COLUMN
+    parts = []
+    for segment, _ in reader.leaf_readers():
+        count = segment.doc_count_all()
+        column = segment._perdoc._cached_reader(f"_{field}_len", LENGTHS_COLUMN)
+        parts.append(length_bytes(column, count) if column is not None else bytes(count))
+    return b"".join(parts)
 
 
 class Statistics:
@@ -94,12 +101,7 @@ class Statistics:
         """Every document's quantised length byte of ``field``, by document number."""
         found = self._codes.get(field)
         if found is None:
-            parts = []
-            for segment, _ in self.reader.leaf_readers():
-                count = segment.doc_count_all()
-                column = segment._perdoc._cached_reader(f"_{field}_len", lengths_column())
-                parts.append(length_bytes(column, count) if column is not None else bytes(count))
-            found = self._codes[field] = b"".join(parts)
+            found = self._codes[field] = length_codes(self.reader, field)
         return found
 
     def dates(self) -> list[int]:
@@ -128,8 +130,7 @@ class Scored:
 
         def key(docnum: int) -> tuple[bool, int, int]:
             stored = dates[docnum]
-            days = 0 if stored == UNDATED else stored
-            return stored == UNDATED, -days if newest else days, docnum
+            return stored == UNDATED, -stored if newest else stored, docnum
 
         return heapq.nsmallest(count, self.scores, key=key)
 
@@ -359,7 +360,7 @@ def _postings_within(ids, weights, within: set[int] | None):
         return zip(ids, weights)
     if len(within) * 16 < len(ids):
         found = []
-        for docnum in sorted(within):
+        for docnum in within:
             place = bisect_left(ids, docnum)
             if place < len(ids) and ids[place] == docnum:
                 found.append((docnum, weights[place]))
