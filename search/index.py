@@ -81,6 +81,7 @@ class Index:
         self._fast = None
         self._plain_postings = None  # (searcher, its PostingReader) without a scorer
         self._lemmas_in_use = False
+        self._lemma_table: lemma_table.LemmaTable | None = None
         # Guards the fields above; held only to look up or switch them, never during a search.
         self._lock = threading.RLock()
         # Searchers in use, by id: (searcher, number of searches running on it).
@@ -353,8 +354,24 @@ class Index:
             self._lemmas_in_use = True
             path = self._lemma_table_path()
             if path.exists():
-                table = lemma_table.LemmaTable(path)
+                table = self._lemma_table = lemma_table.LemmaTable(path)
                 morphology.use_known_lemmas(self.ambiguity, table.lookup, table.lookup_many)
+
+    def _forms_by_lemma(self, searcher: Searcher):
+        """The lemma table's lookup of forms by lemma, for snippets to find a
+        query's words in a text without lemmatising the text's other words;
+        only where the table holds every form of the commit ``searcher`` reads
+        (else None, and snippets lemmatise each word as before)."""
+        table = self._lemma_table
+        if (
+            table is None
+            or self.ambiguity != morphology.SINGLE_LEMMA_POLICY
+            or table.path != self._lemma_table_path()
+            or self._meta.get("lemmas_generation") != self._commit_name(searcher.reader().generation())
+            or not table.has_lemma_index()
+        ):
+            return None
+        return table.forms_by_lemma
 
     # -- reading ---------------------------------------------------------
 
@@ -538,7 +555,9 @@ class Index:
         options.check()
         self._use_lemma_table()
         return self._read(
-            lambda searcher: run_search(searcher, query, options, self.ambiguity, self._scorer(searcher))
+            lambda searcher: run_search(
+                searcher, query, options, self.ambiguity, self._scorer(searcher), self._forms_by_lemma(searcher)
+            )
         )
 
     def _scorer(self, searcher: Searcher):

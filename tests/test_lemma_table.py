@@ -208,3 +208,56 @@ def test_a_table_left_behind_by_an_unfinished_build_is_completed_by_the_next(fre
     store.write_meta(fresh_index.path, meta)
     fresh_index.add([{"id": "b", "body": "Захарова ответила журналистам"}])
     assert {"ташкенте", "журналистам"} <= _table_forms(path)
+
+
+def test_forms_are_found_by_their_lemma(tmp_path):
+    path = tmp_path / "lemmas.sqlite"
+    update(path, sorted(["визит", "визита", "визитом", "министра", "стали"]), "top")
+    table = LemmaTable(path)
+    assert table.has_lemma_index()
+    assert table.forms_by_lemma(["визит", "нет-такого"]) == {"визит": "визит", "визита": "визит", "визитом": "визит"}
+    assert table.forms_by_lemma(["стать"]) == {"стали": "стать"}
+    assert table.forms_by_lemma([]) == {}
+    table.close()
+
+
+def test_a_table_without_the_lemma_index_gets_it_from_the_next_build(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "lemmas.sqlite"
+    connection = sqlite3.connect(path)  # as older versions wrote it
+    with connection:
+        connection.execute("CREATE TABLE forms (form TEXT PRIMARY KEY, lemmas TEXT NOT NULL) WITHOUT ROWID")
+        connection.execute("INSERT INTO forms VALUES ('визита', 'визит')")
+    connection.close()
+    assert not LemmaTable(path).has_lemma_index()
+    update(path, ["визитом"], "top")
+    table = LemmaTable(path)
+    assert table.has_lemma_index()
+    assert table.forms_by_lemma(["визит"]) == {"визита": "визит", "визитом": "визит"}
+    other = tmp_path / "all.sqlite"
+    update(other, ["стали"], "all")  # forms with several lemmas: no index by lemma
+    assert not LemmaTable(other).has_lemma_index()
+
+
+def test_snippets_use_forms_by_lemma_only_where_the_table_is_complete(fresh_index):
+    import sqlite3
+
+    from search.storage import directory as store
+
+    fresh_index.add([{"id": "a", "body": "Лавров провёл переговоры в Ташкенте"}])
+    fresh_index.search("переговоры")
+    assert fresh_index._forms_by_lemma(fresh_index.searcher()) is not None
+    meta = dict(fresh_index._meta, lemmas_generation="gen1:0")  # as if the last build had not completed it
+    store.write_meta(fresh_index.path, meta)
+    fresh_index._meta = meta
+    assert fresh_index._forms_by_lemma(fresh_index.searcher()) is None
+    fresh_index.add([{"id": "b", "body": "Захарова ответила журналистам"}])
+    assert fresh_index._forms_by_lemma(fresh_index.searcher()) is not None
+    connection = sqlite3.connect(table_path(fresh_index.path, "gen1"))
+    with connection:
+        connection.execute("DROP INDEX forms_by_lemmas")
+    connection.close()
+    with Index.open(fresh_index.path) as reopened:
+        reopened.search("переговоры")
+        assert reopened._forms_by_lemma(reopened.searcher()) is None

@@ -173,3 +173,41 @@ def test_compound_parts_are_found_where_the_tokenizer_reads_them(text):
 @given(st.lists(st.text(alphabet="аЁёΣΑσİI\u0301\u00ad\u200bxZ1", min_size=1, max_size=8), max_size=12))
 def test_words_are_normalised_together_as_one_by_one(words):
     assert _normals(words) == [_normal(word) for word in words]
+
+
+FORMS_DOCUMENTS = [
+    {
+        "id": "a",
+        "title": "Переговоры министра в Нью-Йорке",
+        "body": "Министр провёл переговоры с коллегой из Ростова-на-Дону. Северо-западный регион, NATO и ООН "
+        "обсудили ЭКСПО-2017. Министры отметили, что переговоры министров продолжатся; визит министра в "
+        "Японию намечен на весну. Российская Федерация и Россия — одно и то же; ещё раз о России.",
+    },
+    {
+        "id": "b",
+        "title": "Визит в Японию",
+        "body": "Визиты министра в Токио и Нью-Йорк. Западные партнёры ждут визита. Мини\u00adстр ответил.",
+    },
+]
+FORMS_QUERIES = [
+    "переговоры министра", "Нью-Йорк", "Ростов-на-Дону", "западный", "NATO", "ЭКСПО-2017", "визит в Японию",
+    "Россия", "министр*", "!министров", '"визит министра"', "ещё",
+]
+
+
+def test_snippets_by_the_forms_of_query_lemmas_equal_lemmatising_every_word(fresh_index, monkeypatch):
+    from search import Index
+
+    fresh_index.add(FORMS_DOCUMENTS)
+
+    def shown():
+        return [
+            [(hit.id, hit.snippet, hit.title_highlights) for hit in fresh_index.search(query, match="any")]
+            for query in FORMS_QUERIES
+        ]
+
+    by_forms = shown()
+    assert fresh_index._forms_by_lemma(fresh_index.searcher()) is not None  # the table's lookup was used
+    monkeypatch.setattr(Index, "_forms_by_lemma", lambda self, searcher: None)
+    assert shown() == by_forms
+    assert all(any(snippet.highlights for _, snippet, _ in hits) for hits in by_forms)

@@ -306,10 +306,12 @@ def _collapse(searcher: Searcher, ranked: list[tuple[int, float | None]]) -> lis
 
 
 def run_search(
-    searcher: Searcher, text: str, options: SearchOptions, policy: str, scorer=None
+    searcher: Searcher, text: str, options: SearchOptions, policy: str, scorer=None, forms_by_lemma=None
 ) -> SearchResults:
     """Search ``text`` with ``options`` on an open searcher (``scorer``: a
-    :class:`search.ranking.scorer.Scorer` for it, if the caller keeps one)."""
+    :class:`search.ranking.scorer.Scorer` for it, if the caller keeps one;
+    ``forms_by_lemma``: the index's forms of given lemmas, for snippets, see
+    :class:`search.retrieval.snippets.Matcher`)."""
     options.check()
     deadline = Deadline(options.timeout)
     reader = searcher.reader()
@@ -326,7 +328,7 @@ def run_search(
                 plan.notices.append(FALLBACK_NOTICE)
     first = (options.page - 1) * options.limit
     page = run.ranked[first : first + options.limit]
-    matcher = Matcher(plan.terms)
+    matcher = Matcher(plan.terms, forms_by_lemma)
     hits = [
         _hit(searcher, rank, docnum, score, matcher if options.snippets else None, copies)
         for rank, (docnum, score, copies) in enumerate(page, first + 1)

@@ -17,7 +17,7 @@ from itertools import count
 from pathlib import Path
 from typing import Iterable, Iterator, Mapping
 
-from search.text.morphology import CASE_BLIND_POLICIES, CYRILLIC, lemmas
+from search.text.morphology import CASE_BLIND_POLICIES, CYRILLIC, SINGLE_LEMMA_POLICY, lemmas
 
 # Policies whose lemmas do not depend on capitalisation: a form has one answer.
 POLICIES = CASE_BLIND_POLICIES
@@ -30,6 +30,9 @@ _LOOKUP_BATCH = 500
 _BULK_BATCH = 5000
 _JSON_BATCH = 20_000
 _learned_files = count()
+# Under SINGLE_LEMMA_POLICY a form has one lemma, so an index on the lemmas
+# column finds every form of a lemma (see LemmaTable.forms_by_lemma).
+_BY_LEMMA_INDEX = "forms_by_lemmas"
 
 
 def table_path(index_dir: Path, generation: str) -> Path:
@@ -112,7 +115,10 @@ def update(
                     connection.executemany("INSERT OR IGNORE INTO forms VALUES (?, ?)", batch)
                     batch.clear()
             connection.executemany("INSERT OR IGNORE INTO forms VALUES (?, ?)", batch)
-            return connection.total_changes - before
+            added = connection.total_changes - before
+            if policy == SINGLE_LEMMA_POLICY:  # built once after the first fill, then kept up by SQLite
+                connection.execute(f"CREATE INDEX IF NOT EXISTS {_BY_LEMMA_INDEX} ON forms (lemmas)")
+            return added
     finally:
         connection.close()
 
@@ -137,6 +143,28 @@ class LemmaTable:
         # up thousands of words (27 -> 16-20 µs a lookup on the eval index's table).
         self._connection.execute(f"PRAGMA mmap_size = {MMAP_BYTES}")
         self._json = True  # until this SQLite turns out to lack json_each
+        self.path = path
+        self._lemma_index = False
+
+    def has_lemma_index(self) -> bool:
+        """Whether forms can be looked up by lemma (tables of older versions
+        cannot until a build adds the index); once seen, it stays."""
+        if not self._lemma_index:
+            row = self._connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = ?", (_BY_LEMMA_INDEX,)
+            ).fetchone()
+            self._lemma_index = row is not None
+        return self._lemma_index
+
+    def forms_by_lemma(self, wanted: Iterable[str]) -> dict[str, str]:
+        """Each form of the ``SINGLE_LEMMA_POLICY`` table whose lemma is in
+        ``wanted``, with that lemma: a few index lookups, where :meth:`forms_of`
+        reads the whole table. Needs :meth:`has_lemma_index`."""
+        wanted = sorted(set(wanted))
+        if not wanted:
+            return {}
+        marks = ",".join("?" * len(wanted))
+        return dict(self._connection.execute(f"SELECT form, lemmas FROM forms WHERE lemmas IN ({marks})", wanted))
 
     def lookup(self, form: str) -> tuple[str, ...] | None:
         row = self._connection.execute("SELECT lemmas FROM forms WHERE form = ?", (form,)).fetchone()

@@ -23,6 +23,8 @@ PROPER_GRAMMEMES = frozenset({"Surn", "Geox", "Orgn", "Trad"})
 AMBIGUITY_POLICIES = ("top", "all", "proper")
 # The policies under which a word's lemmas do not depend on its capitalisation.
 CASE_BLIND_POLICIES = ("top", "all")
+# The policy that gives every word one lemma.
+SINGLE_LEMMA_POLICY = "top"
 
 # Words with Cyrillic letters: the only ones lemmatised (others are their own lemma).
 CYRILLIC = re.compile("[а-яё]")
