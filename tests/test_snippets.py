@@ -1,6 +1,6 @@
 """Snippets highlight the inflected forms actually present in the text."""
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from search.query.planner import plan_query
 from search.retrieval.snippets import Matcher, _normal, _normals, _spans, highlight_all, make_snippet
@@ -211,3 +211,35 @@ def test_snippets_by_the_forms_of_query_lemmas_equal_lemmatising_every_word(fres
     monkeypatch.setattr(Index, "_forms_by_lemma", lambda self, searcher: None)
     assert shown() == by_forms
     assert all(any(snippet.highlights for _, snippet, _ in hits) for hits in by_forms)
+
+
+# Forms of a few lemmas as a lemma table would give them, for matching without an index.
+TOY_FORMS = {"визит": "визит", "визита": "визит", "виз": "виза", "ааб": "ааб", "аа": "аа", "еж": "еж", "z1": "z1", "σς": "σς"}
+
+
+def toy_forms_by_lemma(wanted):
+    return {form: lemma for form, lemma in TOY_FORMS.items() if lemma in wanted}
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["визит", "Визита", "ВИЗ", "виза", "ааб", "АА", "а", "ЁЖ", "еж", "Z1", "z12", "ΣΣ", "Α", "İ"])
+        | st.text(alphabet="ая1-\u2010\u2011\u0301\u00ad .,_", max_size=3),
+        max_size=14,
+    ).map("".join)
+)
+@example("ΣΣ.Α")  # Σ lowercases by what follows: «σσ.α», but the word alone «σς»
+@example("İ визит")  # lowercasing makes İ two characters
+def test_searching_for_the_forms_finds_what_reading_every_word_finds(text):
+    # The form search reads only the tokens where a query form's opening
+    # stands; where it answers, it must give what reading every word gives.
+    terms = plan_query("визит виза ааб аа еж z1 σς", "any").terms
+    assert set(TOY_FORMS.values()) <= terms.lemmas
+    by_search = Matcher(terms, toy_forms_by_lemma)._spans_by_form_search(text)
+    reader = Matcher(terms, toy_forms_by_lemma)
+    words = set(RussianTokenizer.expression.findall(text))
+    by_words = reader._lemma_spans(text, words, [word for word in words if "-" in word or "\u2010" in word or "\u2011" in word])
+    assert by_search is None or by_search == by_words
+    if not any(mark in text for mark in "-\u2010\u2011\u0301\u00adΣİ"):
+        assert by_search is not None  # no reason to hand over to the word-by-word reading

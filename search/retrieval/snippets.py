@@ -120,6 +120,7 @@ class Matcher:
         single = terms.policy == SINGLE_LEMMA_POLICY
         self._forms_by_lemma = forms_by_lemma if single else None
         self._forms: dict[str, str] | None = None
+        self._form_prefixes: list[str] = []
 
     def term_of(self, word: str) -> str | None:
         """The query term ``word`` matches (a lemma, form or prefix), else ``None``."""
@@ -154,6 +155,10 @@ class Matcher:
 
     def spans(self, text: str) -> list[tuple[int, int, str]]:
         """(start, end, term) of matching words; compounds match whole or by part."""
+        if self._forms_by_lemma is not None and not (self.terms.forms or self.terms.prefixes):
+            found = self._spans_by_form_search(text)
+            if found is not None:
+                return found
         words = set(_WORD_RE.findall(text))
         compounds = _compounds(words)
         if self.terms.forms or self.terms.prefixes:
@@ -191,13 +196,44 @@ class Matcher:
         matching = {word: term_of(word) for word in words.intersection(found)}
         return _spans(text, matching, compounds, term_of)
 
+    def _spans_by_form_search(self, text: str) -> list[tuple[int, int, str]] | None:
+        """As :meth:`_form_spans`, without reading the text word by word: the
+        query forms' first letters are searched for in the lowercased text,
+        and only the tokens starting there are compared with the forms.
+        ``None`` where that reading could differ from the tokenizer's: a
+        compound at a hit (its parts match on their own), characters the
+        tokenizer skips inside words, or lowercasing that moves characters."""
+        forms = self._query_forms()
+        if not forms:
+            return []
+        if "Σ" in text or _IGNORABLE_RE.search(text):  # Σ lowercases by context
+            return None
+        lowered = fold_yo(text.lower())
+        if len(lowered) != len(text):
+            return None
+        found: dict[int, tuple[int, int, str]] = {}
+        for prefix in self._form_prefixes:
+            start = lowered.find(prefix)
+            while start != -1:
+                if start and _LETTER_RE.match(text[start - 1]):
+                    start = lowered.find(prefix, start + 1)  # inside a word
+                    continue
+                if start > 1 and text[start - 1] in _HYPHEN_CHARS and _LETTER_RE.match(text[start - 2]):
+                    return None  # a compound's later part
+                end = _WORD_RE.match(text, start).end()
+                if _has_hyphen(text, start, end):
+                    return None
+                term = forms.get(lowered[start:end])
+                if term is not None:
+                    found[start] = (start, end, term)
+                start = lowered.find(prefix, start + 1)
+        return sorted(found.values())
+
     def _form_spans(
         self, text: str, words: set[str], candidates: set[str], compounds: list[str]
     ) -> list[tuple[int, int, str]]:
         """As :meth:`_lemma_spans`, by the forms of the query's lemmas."""
-        forms = self._forms
-        if forms is None:
-            forms = self._forms = self._query_forms()
+        forms = self._query_forms()
         listed = list(candidates)
         term_of = {word: forms[normal] for word, normal in zip(listed, _normals(listed)) if normal in forms}
         if not term_of:
@@ -206,14 +242,18 @@ class Matcher:
         return _spans(text, matching, compounds, term_of.get)
 
     def _query_forms(self) -> dict[str, str]:
-        """Each form with a query lemma, with that lemma. Words :func:`lemmas`
-        leaves as they are (no Cyrillic letter, or too long) are their own
-        only form; the table has the others."""
-        wanted = self.terms.lemmas
-        kept = {lemma for lemma in wanted if len(lemma) > MAX_WORD_LENGTH or not CYRILLIC.search(lemma)}
-        forms = self._forms_by_lemma(sorted(wanted - kept))
-        forms.update((lemma, lemma) for lemma in kept)
-        return forms
+        """Each form with a query lemma, with that lemma (asked once per
+        query). Words :func:`lemmas` leaves as they are (no Cyrillic letter,
+        or too long) are their own only form; the table has the others."""
+        if self._forms is None:
+            wanted = self.terms.lemmas
+            kept = {lemma for lemma in wanted if len(lemma) > MAX_WORD_LENGTH or not CYRILLIC.search(lemma)}
+            forms = self._forms_by_lemma(sorted(wanted - kept))
+            forms.update((lemma, lemma) for lemma in kept)
+            # The forms' openings to search for: few, each shared by a lemma's forms.
+            self._form_prefixes = sorted({form[:_FORM_PREFIX] for form in forms})
+            self._forms = forms
+        return self._forms
 
     def _lemma_term(self, found: set[str]):
         """The query lemma each word of ``found`` matches (its first in its own order), else None."""
@@ -302,6 +342,12 @@ _IGNORABLE_RE = re.compile(f"[{IGNORABLE}]")
 _IGNORABLE_CHARS = frozenset(IGNORABLE)
 _HYPHEN_CHARS = frozenset(HYPHENS)
 _HYPHENATED_RE = re.compile(f"^.*[{HYPHENS}].*$", re.MULTILINE)
+# How many first letters of each query form are searched for in a text.
+_FORM_PREFIX = 4
+
+
+def _has_hyphen(text: str, start: int, end: int) -> bool:
+    return any(text.find(hyphen, start, end) != -1 for hyphen in HYPHENS)
 
 
 def _token_at(text: str, start: int, word: str) -> bool:
