@@ -217,6 +217,8 @@ def test_forms_are_found_by_their_lemma(tmp_path):
     assert table.has_lemma_index()
     assert table.forms_by_lemma(["визит", "нет-такого"]) == {"визит": "визит", "визита": "визит", "визитом": "визит"}
     assert table.forms_by_lemma(["стать"]) == {"стали": "стать"}
+    for wanted in (["визит"], ["стать", "министр"]):  # the index finds what reading the whole table finds
+        assert set(table.forms_by_lemma(wanted)) == table.forms_of(wanted)
     assert table.forms_by_lemma([]) == {}
     table.close()
 
