@@ -263,3 +263,6 @@ def test_snippets_use_forms_by_lemma_only_where_the_table_is_complete(fresh_inde
     with Index.open(fresh_index.path) as reopened:
         reopened.search("переговоры")
         assert reopened._forms_by_lemma(reopened.searcher()) is None
+    fresh_index.rebuild([{"id": "c", "body": "Лавров провёл переговоры в Ташкенте"}])
+    fresh_index.search("переговоры")  # the new generation's table, complete and indexed by lemma
+    assert fresh_index._forms_by_lemma(fresh_index.searcher()) is not None

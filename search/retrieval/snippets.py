@@ -176,7 +176,9 @@ class Matcher:
         word), then the vocabulary names the ones with a query lemma."""
         candidates = words.union(*map(_split_parts, compounds)) if compounds else words
         candidates.discard("")
-        if self._forms_by_lemma is not None:
+        if self._forms_by_lemma is not None and not _IGNORABLE_RE.search(text):
+            # (A word with characters the tokenizer skips may be too long
+            # for the index as written, yet not once they are stripped.)
             return self._form_spans(text, words, candidates, compounds)
         wanted = self.terms.lemmas
         vocabulary = _vocabulary(self.terms.policy)
@@ -247,13 +249,18 @@ class Matcher:
         or too long) are their own only form; the table has the others."""
         if self._forms is None:
             wanted = self.terms.lemmas
-            kept = {lemma for lemma in wanted if len(lemma) > MAX_WORD_LENGTH or not CYRILLIC.search(lemma)}
-            forms = self._forms_by_lemma(sorted(wanted - kept))
-            forms.update((lemma, lemma) for lemma in kept)
+            # Every lemma is asked about: Cyrillic forms may have a Latin lemma («COVIDа»).
+            forms = self._forms_by_lemma(sorted(wanted))
+            forms.update((lemma, lemma) for lemma in wanted if len(lemma) > MAX_WORD_LENGTH or not CYRILLIC.search(lemma))
             # The forms' openings to search for: few, each shared by a lemma's forms.
             self._form_prefixes = sorted({form[:_FORM_PREFIX] for form in forms})
             self._forms = forms
         return self._forms
+
+    def word_by_word(self) -> "Matcher":
+        """This matcher without the index's forms, for text that is not the
+        documents' own (a snippet's passages, which may cut a word)."""
+        return self if self._forms_by_lemma is None else Matcher(self.terms)
 
     def _lemma_term(self, found: set[str]):
         """The query lemma each word of ``found`` matches (its first in its own order), else None."""
@@ -431,7 +438,7 @@ def make_snippet(text: str, matcher: Matcher, fragments: int = 3, width: int = 2
     if windows[-1][1] < len(text):
         snippet += "…"
     if windows[-1][1] > scanned:  # a passage reaches past the scanned text
-        return Snippet(snippet, _highlights(matcher.spans(snippet)))
+        return Snippet(snippet, _highlights(matcher.word_by_word().spans(snippet)))
     first = 1 if windows[0][0] > 0 else 0
     return Snippet(snippet, _highlights_in_passages(text, windows, passages, spans, first))
 
