@@ -610,7 +610,9 @@ class Index:
         """
         self._use_lemma_table()
         return self._read(
-            lambda searcher: document_view(searcher, self._find(searcher, doc_id), query, self.ambiguity, synonyms)
+            lambda searcher: document_view(
+                searcher, self._find(searcher, doc_id), query, self.ambiguity, synonyms, self._forms_by_lemma(searcher)
+            )
         )
 
     def timeline(
@@ -647,7 +649,12 @@ class Index:
 
         Raises :class:`SearchError` when there is no such document.
         """
-        return self._read(lambda searcher: find_similar(searcher, self._find(searcher, doc_id), limit, self.ambiguity))
+        self._use_lemma_table()
+        return self._read(
+            lambda searcher: find_similar(
+                searcher, self._find(searcher, doc_id), limit, self.ambiguity, self._forms_by_lemma(searcher)
+            )
+        )
 
     def _find(self, searcher: Searcher, doc_id: str) -> int:
         """The document number of ``doc_id``; an error if it is absent."""

@@ -219,10 +219,17 @@ def test_snippets_by_the_forms_of_query_lemmas_equal_lemmatising_every_word(fres
             for query in FORMS_QUERIES
         ]
 
-    by_forms = shown()
+    def viewed():
+        views = [fresh_index.show(document["id"], query) for document in FORMS_DOCUMENTS for query in FORMS_QUERIES]
+        similar = [[(hit.id, hit.snippet) for hit in fresh_index.similar(document["id"])] for document in FORMS_DOCUMENTS]
+        return [(view.title_highlights, view.body_highlights) for view in views], similar
+
+    by_forms, views_by_forms = shown(), viewed()
     assert fresh_index._forms_by_lemma(fresh_index.searcher()) is not None  # the table's lookup was used
     monkeypatch.setattr(Index, "_forms_by_lemma", lambda self, searcher: None)
     assert shown() == by_forms
+    assert viewed() == views_by_forms  # `search show` and `search similar` too
+    assert any(body for _, body in views_by_forms[0]) and any(views_by_forms[1])
     assert all(any(snippet.highlights for _, snippet, _ in hits) for hits in by_forms)
 
 

@@ -377,15 +377,18 @@ def _hit(
     )
 
 
-def document_view(searcher: Searcher, docnum: int, text: str | None, policy: str, synonyms: bool) -> DocumentView:
-    """A stored document with the matches of ``text`` (if any) marked in full."""
+def document_view(
+    searcher: Searcher, docnum: int, text: str | None, policy: str, synonyms: bool, forms_by_lemma=None
+) -> DocumentView:
+    """A stored document with the matches of ``text`` (if any) marked in full
+    (``forms_by_lemma`` as for :func:`run_search`)."""
     fields = searcher.stored_fields(docnum)
     title, body = fields.get("title", ""), fields.get("body", "")
     date = fields.get("date")
     spans: tuple[tuple[tuple[int, int], ...], tuple[tuple[int, int], ...]] = ((), ())
     if text:
         plan = plan_query(text, "any", policy, searcher.reader(), thesaurus.default(policy) if synonyms else None)
-        matcher = Matcher(plan.terms)
+        matcher = Matcher(plan.terms, forms_by_lemma)
         spans = (highlight_all(title, matcher).highlights, highlight_all(body, matcher).highlights)
     group = fields.get("dup_group") or fields["id"]
     copies = tuple(
@@ -474,8 +477,9 @@ def suggest(searcher: Searcher, text: str, plan: QueryPlan, deadline: Deadline |
     return suggestion
 
 
-def find_similar(searcher: Searcher, docnum: int, limit: int, policy: str) -> SearchResults:
-    """Documents sharing the most distinctive words of document ``docnum``.
+def find_similar(searcher: Searcher, docnum: int, limit: int, policy: str, forms_by_lemma=None) -> SearchResults:
+    """Documents sharing the most distinctive words of document ``docnum``
+    (``forms_by_lemma`` as for :func:`run_search`).
 
     Uses Whoosh's key-term extraction (Bo1 model) over the stored body, then
     an any-term search for those terms, the document itself excluded.
@@ -486,7 +490,7 @@ def find_similar(searcher: Searcher, docnum: int, limit: int, policy: str) -> Se
     key_terms = [(w, s) for w, s in candidates if w not in STOP_WORDS and not w.isdigit()][:KEY_TERMS]
     query = wq.Or([wq.Term(field, word, boost=weight) for word, weight in key_terms for field in ("head", "body")])
     results = searcher.search(query, limit=limit, mask={docnum}, terms=False)
-    matcher = Matcher(MatchTerms(policy, frozenset(word for word, _ in key_terms)))
+    matcher = Matcher(MatchTerms(policy, frozenset(word for word, _ in key_terms)), forms_by_lemma)
     hits = [_hit(searcher, rank, hit.docnum, hit.score or 0.0, matcher) for rank, hit in enumerate(results, 1)]
     return SearchResults(
         query=f"similar:{fields['id']}",
